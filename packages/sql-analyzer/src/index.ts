@@ -1,1 +1,84 @@
-export {};
+/**
+ * @tenant-scope/sql-analyzer: what a piece of SQL does to session state, read with PostgreSQL's
+ * own parser, with exact positions.
+ */
+import { AnalysisCache } from './analysis-cache.js';
+import { analyzeSqlUncached } from './analyze-sql.js';
+import type { ParseOptions } from './parse-sql.js';
+import type { SqlAnalysis } from './session-facts.js';
+
+export type {
+  FactOrigin,
+  GucRead,
+  GucReadComparison,
+  GucReadWrapper,
+  GucScope,
+  GucTarget,
+  GucValue,
+  GucWrite,
+  SessionFact,
+  SessionStateUse,
+  SqlAnalysis,
+  SqlSyntaxError,
+  StatementInfo,
+  TransactionControl,
+} from './session-facts.js';
+export type { ParseOptions, ParsedSql, ParsedStatement, TemplateHole } from './parse-sql.js';
+export type { SourcePosition, SourceRange } from './source-text.js';
+
+/**
+ * Loads the PostgreSQL parser (WebAssembly) into this thread. Every function here is synchronous
+ * and works before this resolves (parsing then runs in a worker thread and the call blocks), but
+ * await it once at startup for full speed. Rejects only if the WebAssembly module cannot load.
+ */
+export { initAnalyzer, isAnalyzerReady } from './wasm-parser.js';
+
+/**
+ * Parses SQL text into statements (PostgreSQL's JSON parse tree) with UTF-16 ranges, or a syntax
+ * error with line and column. For tools that need the tree itself; not cached.
+ */
+export { parseSql } from './parse-sql.js';
+
+/** Classifies a lowercased setting name: `custom` (dotted, e.g. `app.tenant_id`), `search-path`, `role`, … */
+export { gucTarget } from './analyze-sql.js';
+
+/** Converts a UTF-16 offset to a 1-based line and column; `LineIndex` does it for many offsets of one text. */
+export { LineIndex, positionAt } from './source-text.js';
+
+const cache = new AnalysisCache(2000);
+// Template-literal analyses are keyed by hole positions and text together, apart from plain texts.
+const templateCache = new AnalysisCache(2000);
+
+/**
+ * Reports what `text` does to session state: setting writes and reads, transaction control, and
+ * session state that breaks under transaction pooling, each with its exact range. Facts found in
+ * DO blocks, function bodies and `EXECUTE 'literal'` strings are mapped back into `text`.
+ *
+ * Synchronous and never throws for bad input: text that does not parse returns `error`. Results
+ * are frozen and cached by text (bounded LRU, see `setAnalysisCacheSize`).
+ */
+export function analyzeSql(text: string, options?: ParseOptions): SqlAnalysis {
+  if (typeof text !== 'string') {
+    return { error: { message: `expected SQL text, got ${typeof text}`, offset: 0, line: 1, column: 1 }, statements: [], facts: [] };
+  }
+  if (options?.holes && options.holes.length > 0) {
+    const key = options.holes.map((h) => `${h.start}:${h.end}`).join(',') + '|' + text;
+    return templateCache.get(key) ?? templateCache.set(key, analyzeSqlUncached(text, options));
+  }
+  return cache.get(text) ?? cache.set(text, analyzeSqlUncached(text));
+}
+
+/** Analyzes without consulting or filling the cache (for measuring, or one-off huge texts). */
+export { analyzeSqlUncached };
+
+/** Sets how many distinct texts the analysis cache keeps (default 2000; 0 turns it off). */
+export function setAnalysisCacheSize(maxEntries: number): void {
+  cache.resize(maxEntries);
+  templateCache.resize(maxEntries);
+}
+
+/** Empties the analysis cache. */
+export function clearAnalysisCache(): void {
+  cache.clear();
+  templateCache.clear();
+}

@@ -1,0 +1,167 @@
+/**
+ * Parsing with PostgreSQL's own parser into statements with exact ranges. `analyzeSql` builds
+ * on this; other packages that need the raw parse tree (a schema model) use it directly so
+ * that the text is parsed once.
+ */
+import { LineIndex } from './source-text.js';
+import type { SourceRange } from './source-text.js';
+import type { SqlSyntaxError } from './session-facts.js';
+import { SqlSnippet } from './sql-snippet.js';
+import { isRawParseError, parseRaw } from './wasm-parser.js';
+
+/** Where a `${…}` of a JavaScript template literal stands in the text (UTF-16 offsets, end exclusive). */
+export interface TemplateHole {
+  start: number;
+  end: number;
+}
+
+/** Options for `parseSql` and `analyzeSql`. */
+export interface ParseOptions {
+  /**
+   * The `${…}` holes of a template literal. Each is parsed as a bind parameter (`$n`, padded with
+   * blanks to the hole's length, so no position shifts); a hole must therefore stand where a
+   * value may stand. Facts whose value contains a hole report it as `interpolated`.
+   */
+  holes?: readonly TemplateHole[];
+}
+
+/** One parsed statement: PostgreSQL's node type, the node itself (JSON form) and its range. */
+export interface ParsedStatement {
+  type: string;
+  node: Record<string, unknown>;
+  range: SourceRange;
+}
+
+/** The result of `parseSql`. */
+export interface ParsedSql {
+  /** The text as given. */
+  text: string;
+  /** The text the parser saw (holes replaced by parameters of the same length). */
+  sql: string;
+  statements: ParsedStatement[];
+  error: SqlSyntaxError | null;
+  /** Parameter numbers that stand for template holes. */
+  holeParameters: ReadonlySet<number>;
+  /** The parsed text with its offset mapping and tokens. */
+  snippet: SqlSnippet;
+}
+
+/** Replaces each hole by `$n` plus blanks; returns null and a message when a hole cannot hold one. */
+function fillHoles(text: string, holes: readonly TemplateHole[]): { sql: string; numbers: Set<number> } | string {
+  let highest = 0;
+  for (const match of text.matchAll(/\$(\d+)/g)) highest = Math.max(highest, Number(match[1]));
+  const sorted = [...holes].sort((a, b) => a.start - b.start);
+  let sql = '';
+  let at = 0;
+  const numbers = new Set<number>();
+  for (const hole of sorted) {
+    if (hole.start < at || hole.end > text.length || hole.end <= hole.start) {
+      return `template hole [${hole.start}, ${hole.end}) is out of order or outside the text`;
+    }
+    const placeholder = `$${++highest}`;
+    if (placeholder.length > hole.end - hole.start) {
+      return `template hole [${hole.start}, ${hole.end}) is too short for the placeholder ${placeholder}`;
+    }
+    numbers.add(highest);
+    sql += text.slice(at, hole.start) + placeholder.padEnd(hole.end - hole.start, ' ');
+    at = hole.end;
+  }
+  return { sql: sql + text.slice(at), numbers };
+}
+
+/** Skips blanks and comments forward from `pos`. */
+function skipTrivia(sql: string, pos: number, end: number): number {
+  while (pos < end) {
+    const ch = sql.charCodeAt(pos);
+    if (ch === 32 || (ch >= 9 && ch <= 13)) pos++;
+    else if (ch === 45 && sql.charCodeAt(pos + 1) === 45) {
+      const eol = sql.indexOf('\n', pos);
+      pos = eol === -1 ? end : eol + 1;
+    } else if (ch === 47 && sql.charCodeAt(pos + 1) === 42) {
+      let depth = 1;
+      pos += 2;
+      while (pos < end && depth > 0) {
+        if (sql.startsWith('/*', pos)) {
+          depth++;
+          pos += 2;
+        } else if (sql.startsWith('*/', pos)) {
+          depth--;
+          pos += 2;
+        } else pos++;
+      }
+    } else break;
+  }
+  return Math.min(pos, end);
+}
+
+/** Drops trailing blanks (PostgreSQL's statement length runs up to the semicolon). */
+function trimEnd(sql: string, start: number, end: number): number {
+  while (end > start && /\s/.test(sql[end - 1] as string)) end--;
+  return end;
+}
+
+function syntaxError(text: string, message: string, offset: number): SqlSyntaxError {
+  const position = new LineIndex(text).positionAt(offset);
+  return { message, offset: Math.min(Math.max(0, offset), text.length), line: position.line, column: position.column };
+}
+
+/**
+ * Parses `sql` (already hole-free) as a snippet whose offsets map to the analyzed text through
+ * `toOuter`, and lists its statements. Used for the analyzed text and for nested bodies.
+ */
+export function parseSnippet(
+  snippet: SqlSnippet,
+): { statements: ParsedStatement[] } | { error: { message: string; offset: number } } {
+  const sql = snippet.sql;
+  if (sql.trim() === '') return { statements: [] };
+  const raw = parseRaw(sql);
+  if (isRawParseError(raw)) {
+    return { error: { message: raw.message, offset: snippet.offset(raw.cursorPosition ?? 0) } };
+  }
+  const statements: ParsedStatement[] = [];
+  for (const entry of raw.stmts ?? []) {
+    const stmt = entry.stmt as unknown as Record<string, Record<string, unknown>>;
+    const type = Object.keys(stmt)[0] as string;
+    const byteStart = entry.stmt_location ?? 0;
+    const start = snippet.offset(byteStart);
+    const end = entry.stmt_len ? snippet.offset(byteStart + entry.stmt_len) : sql.length;
+    const trimmedStart = skipTrivia(sql, start, end);
+    statements.push({
+      type,
+      node: stmt[type] as Record<string, unknown>,
+      range: { start: trimmedStart, end: trimEnd(sql, trimmedStart, end) },
+    });
+  }
+  return { statements };
+}
+
+/**
+ * Parses SQL text with PostgreSQL's parser. Never throws for bad input: text that does not parse
+ * yields `error` with a message and a 1-based line and column. Ranges are UTF-16 offsets of `text`.
+ */
+export function parseSql(text: string, options: ParseOptions = {}): ParsedSql {
+  let sql = text;
+  let holeParameters = new Set<number>();
+  if (options.holes && options.holes.length > 0) {
+    const filled = fillHoles(text, options.holes);
+    if (typeof filled === 'string') {
+      const snippet = new SqlSnippet(text, (k) => k);
+      return { text, sql, statements: [], error: syntaxError(text, filled, 0), holeParameters, snippet };
+    }
+    sql = filled.sql;
+    holeParameters = filled.numbers;
+  }
+  const snippet = new SqlSnippet(sql, (k) => k);
+  const parsed = parseSnippet(snippet);
+  if ('error' in parsed) {
+    return {
+      text,
+      sql,
+      statements: [],
+      error: syntaxError(text, parsed.error.message, parsed.error.offset),
+      holeParameters,
+      snippet,
+    };
+  }
+  return { text, sql, statements: parsed.statements, error: null, holeParameters, snippet };
+}

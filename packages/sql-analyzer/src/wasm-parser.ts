@@ -1,0 +1,103 @@
+/**
+ * The one place that talks to libpg-query (the PostgreSQL 18 parser compiled to WebAssembly).
+ *
+ * libpg-query can only instantiate its WebAssembly module asynchronously, but ESLint rules are
+ * synchronous and an ESLint plugin may be `require`d from a CommonJS config, where top-level
+ * `await` is impossible. So loading starts as soon as this module is imported, and until it has
+ * finished, parse calls are answered synchronously by a worker thread (through synckit's
+ * `Atomics.wait` bridge) that holds its own copy of the parser. After `initAnalyzer()` resolves,
+ * every call runs in-thread with no worker involved.
+ */
+import { loadModule, parsePlPgSQLSync, parseSync, scanSync } from 'libpg-query';
+import type { ParseResult } from 'libpg-query';
+import { fileURLToPath } from 'node:url';
+import { createSyncFn } from 'synckit';
+
+/** A parse failure as libpg-query reports it: a message and a 0-based byte offset, if known. */
+export interface RawParseError {
+  message: string;
+  cursorPosition: number | undefined;
+}
+
+type WorkerAnswer<T> = { ok: true; result: T } | { ok: false; message: string; cursorPosition?: number };
+
+/** One token of PostgreSQL's lexer; `start`/`end` are byte offsets. */
+export interface RawToken {
+  start: number;
+  end: number;
+  text: string;
+  tokenName: string;
+}
+
+let ready = false;
+let loadFailure: unknown;
+const loading: Promise<void> = loadModule().then(
+  () => {
+    ready = true;
+  },
+  (error: unknown) => {
+    loadFailure = error;
+  },
+);
+
+type WorkerCall = (kind: 'sql' | 'plpgsql' | 'scan', text: string) => WorkerAnswer<unknown>;
+let workerCall: WorkerCall | undefined;
+
+function callWorker<T>(kind: 'sql' | 'plpgsql' | 'scan', text: string): WorkerAnswer<T> {
+  workerCall ??= createSyncFn(fileURLToPath(new URL('./parse-worker.mjs', import.meta.url))) as unknown as WorkerCall;
+  return workerCall(kind, text) as WorkerAnswer<T>;
+}
+
+/** Resolves once the parser runs in this thread; rejects if the WebAssembly module cannot load. */
+export async function initAnalyzer(): Promise<void> {
+  await loading;
+  if (loadFailure !== undefined) throw loadFailure;
+}
+
+/** Whether parsing already runs in this thread (no worker round trip). */
+export function isAnalyzerReady(): boolean {
+  return ready;
+}
+
+function asRawError(error: unknown): RawParseError {
+  const err = error as { message?: unknown; sqlDetails?: { cursorPosition?: number } };
+  return { message: String(err?.message ?? error), cursorPosition: err?.sqlDetails?.cursorPosition };
+}
+
+function run<T>(kind: 'sql' | 'plpgsql' | 'scan', text: string, parseHere: (text: string) => T): T | RawParseError {
+  if (ready) {
+    try {
+      return parseHere(text);
+    } catch (error) {
+      return asRawError(error);
+    }
+  }
+  const answer = callWorker<T>(kind, text);
+  return answer.ok ? answer.result : { message: answer.message, cursorPosition: answer.cursorPosition };
+}
+
+/** Parses SQL text into PostgreSQL's raw parse tree (JSON form). Never throws for bad SQL. */
+export function parseRaw(text: string): ParseResult | RawParseError {
+  return run('sql', text, parseSync);
+}
+
+/** Parses a `CREATE FUNCTION … LANGUAGE plpgsql` or `DO` statement's PL/pgSQL body. */
+export function parsePlPgSqlRaw(text: string): PlPgSqlParseResult | RawParseError {
+  return run('plpgsql', text, parsePlPgSQLSync as unknown as (text: string) => PlPgSqlParseResult);
+}
+
+/** Splits SQL text into PostgreSQL's lexer tokens (comments included). */
+export function scanRaw(text: string): RawToken[] | RawParseError {
+  const result = run('scan', text, scanSync);
+  return 'tokens' in result ? result.tokens : result;
+}
+
+/** Tells a parse failure apart from a result. */
+export function isRawParseError(value: unknown): value is RawParseError {
+  return typeof value === 'object' && value !== null && 'message' in value && 'cursorPosition' in value;
+}
+
+/** The JSON form of `parsePlPgSQL`: one entry per function or DO block in the text. */
+export interface PlPgSqlParseResult {
+  plpgsql_funcs: Array<{ PLpgSQL_function: Record<string, unknown> }>;
+}
