@@ -224,10 +224,11 @@ function setClauseRanges(
   return { nameRange: snippet.outerRange(first.start, last.end), afterName: last.end };
 }
 
-function visitVariableSet(body: JsonObject, frames: Frame[], state: WalkState): void {
-  const parent = frames[frames.length - 2];
-  // A function's own SET clause applies only while it runs: not a change of session state.
-  if (parent?.type === 'DefElem' || parent?.type === 'AlterFunctionStmt') return;
+/**
+ * A SET/RESET, on its own or as the `setstmt` of ALTER ROLE/DATABASE/SYSTEM (`parent`).
+ * A function's own SET clause (a DefElem) applies only while it runs and is not walked here.
+ */
+function visitVariableSet(body: JsonObject, parent: Frame | undefined, state: WalkState): void {
   const kind = String(body.kind);
   const via: GucWrite['via'] =
     parent?.type === 'AlterRoleSetStmt'
@@ -295,7 +296,10 @@ function callRanges(body: JsonObject, state: WalkState): { range: SourceRange; a
   if (!extent) return null;
   return {
     range: state.snippet.outerRange(start, extent.end),
-    args: extent.args.map((a) => state.snippet.outerRange(a.start, a.end)),
+    args: extent.args.map((a) => {
+      const range = state.snippet.outerRange(a.start, a.end);
+      return cover(range, overlapsHole(range, state.holes));
+    }),
   };
 }
 
@@ -361,6 +365,8 @@ function readContext(frames: Frame[], state: WalkState): { wrappers: GucReadWrap
     ) {
       wrappers.push({ kind: 'scalar-subquery' });
       i -= 2;
+      inner = (frames[i] as Frame).wrapper;
+      continue;
     } else if (type === 'A_Expr' && (body.lexpr === inner || body.rexpr === inner) && body.lexpr && body.rexpr) {
       const operator = ((body.name as unknown[] | undefined) ?? []).map(stringOf).join('.');
       const otherNode = (body.lexpr === inner ? body.rexpr : body.lexpr) as JsonObject;
@@ -485,7 +491,13 @@ function walkDynamicQuery(exprSnippet: SqlSnippet, state: WalkState, changes: Pa
 function visit(type: string, body: JsonObject, frames: Frame[], state: WalkState): boolean {
   switch (type) {
     case 'VariableSetStmt':
-      visitVariableSet(body, frames, state);
+      // A function's own SET clause applies only while it runs: not a change of session state.
+      if (frames[frames.length - 2]?.type !== 'DefElem') visitVariableSet(body, undefined, state);
+      return false;
+    case 'AlterRoleSetStmt':
+    case 'AlterDatabaseSetStmt':
+    case 'AlterSystemStmt':
+      if (body.setstmt) visitVariableSet(body.setstmt as JsonObject, frames[frames.length - 1], state);
       return false;
     case 'VariableShowStmt': {
       const name = typeof body.name === 'string' ? body.name.toLowerCase() : null;

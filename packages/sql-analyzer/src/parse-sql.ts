@@ -3,7 +3,7 @@
  * on this; other packages that need the raw parse tree (a schema model) use it directly so
  * that the text is parsed once.
  */
-import { LineIndex } from './source-text.js';
+import { codePointOffset, LineIndex } from './source-text.js';
 import type { SourceRange } from './source-text.js';
 import type { SqlSyntaxError } from './session-facts.js';
 import { SqlSnippet } from './sql-snippet.js';
@@ -116,7 +116,7 @@ export function parseSnippet(
   if (sql.trim() === '') return { statements: [] };
   const raw = parseRaw(sql);
   if (isRawParseError(raw)) {
-    return { error: { message: raw.message, offset: snippet.offset(raw.cursorPosition ?? 0) } };
+    return { error: { message: raw.message, offset: codePointOffset(sql, raw.cursorPosition ?? 0) } };
   }
   const statements: ParsedStatement[] = [];
   for (const entry of raw.stmts ?? []) {

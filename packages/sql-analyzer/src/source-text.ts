@@ -58,6 +58,16 @@ export function createByteOffsetMap(text: string): ByteOffsetMap {
   };
 }
 
+/** UTF-16 offset of the `codePoints`-th code point of `text` (PostgreSQL's error cursors count code points). */
+export function codePointOffset(text: string, codePoints: number): number {
+  let offset = 0;
+  for (let n = 0; n < codePoints && offset < text.length; n++) {
+    const code = text.charCodeAt(offset);
+    offset += code >= 0xd800 && code <= 0xdbff && offset + 1 < text.length ? 2 : 1;
+  }
+  return offset;
+}
+
 /** Finds the 1-based line and column of UTF-16 offset `offset` in `text`. */
 export function positionAt(text: string, offset: number): SourcePosition {
   return new LineIndex(text).positionAt(offset);

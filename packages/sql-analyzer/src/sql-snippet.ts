@@ -41,8 +41,7 @@ export class SqlSnippet {
   /** Maps a range of `sql` offsets to the analyzed text. */
   outerRange(start: number, end: number): SourceRange {
     const outerStart = this.toOuter(start);
-    const outerEnd = end > start ? this.toOuter(end - 1) + 1 : outerStart;
-    return { start: outerStart, end: Math.max(outerStart, outerEnd) };
+    return { start: outerStart, end: Math.max(outerStart, this.toOuter(end)) };
   }
 
   /** The lexer's tokens, comments left out; scanned on first use. */

@@ -13,7 +13,10 @@ import type { ParseResult } from 'libpg-query';
 import { fileURLToPath } from 'node:url';
 import { createSyncFn } from 'synckit';
 
-/** A parse failure as libpg-query reports it: a message and a 0-based byte offset, if known. */
+/**
+ * A parse failure as libpg-query reports it: a message and a 0-based offset, if known. Unlike
+ * node locations (bytes), PostgreSQL's error cursor counts characters (code points).
+ */
 export interface RawParseError {
   message: string;
   cursorPosition: number | undefined;
