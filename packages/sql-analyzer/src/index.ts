@@ -42,6 +42,13 @@ export { parseSql } from './parse-sql.js';
 /** Classifies a lowercased setting name: `custom` (dotted, e.g. `app.tenant_id`), `search-path`, `role`, … */
 export { gucTarget } from './analyze-sql.js';
 
+/**
+ * What can go wrong with a `current_setting` read on a pooled connection: it raises when the
+ * setting was never set, it is cast without `NULLIF(…, '')`, or it is evaluated per row.
+ */
+export { contextReadHazards } from './context-read-hazards.js';
+export type { ContextReadHazard } from './context-read-hazards.js';
+
 /** Converts a UTF-16 offset to a 1-based line and column; `LineIndex` does it for many offsets of one text. */
 export { LineIndex, positionAt } from './source-text.js';
 
