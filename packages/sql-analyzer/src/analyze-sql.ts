@@ -132,18 +132,13 @@ function booleanOf(node: unknown): boolean | undefined {
   return undefined;
 }
 
-/** Positional arguments of a call, with named arguments (`name => value`) put in place. */
-function positionalArgs(args: unknown, names: readonly string[]): Array<JsonObject | undefined> {
-  const out: Array<JsonObject | undefined> = [];
-  if (!Array.isArray(args)) return out;
-  args.forEach((arg: JsonObject, i) => {
-    const named = arg?.NamedArgExpr as JsonObject | undefined;
-    if (named) {
-      const index = names.indexOf(String(named.name ?? '').toLowerCase());
-      if (index >= 0) out[index] = named.arg as JsonObject;
-    } else out[i] = arg;
-  });
-  return out;
+/**
+ * The arguments of set_config / current_setting. PostgreSQL declares them without argument
+ * names (proargnames is null), so a call with `name => value` arguments fails: no fact.
+ */
+function positionalArgs(args: unknown): Array<JsonObject | undefined> {
+  if (!Array.isArray(args) || args.some((arg: JsonObject) => arg?.NamedArgExpr)) return [];
+  return args as JsonObject[];
 }
 
 function overlapsHole(range: SourceRange, holes: readonly TemplateHole[]): TemplateHole[] {
@@ -304,7 +299,7 @@ function callRanges(body: JsonObject, state: WalkState): { range: SourceRange; a
 }
 
 function visitSetConfig(body: JsonObject, state: WalkState): void {
-  const args = positionalArgs(body.args, ['setting_name', 'new_value', 'is_local']);
+  const args = positionalArgs(body.args);
   if (args.length !== 3) return;
   const ranges = callRanges(body, state);
   if (!ranges) return;
@@ -388,7 +383,7 @@ function readContext(frames: Frame[], state: WalkState): { wrappers: GucReadWrap
 }
 
 function visitCurrentSetting(body: JsonObject, frames: Frame[], state: WalkState): void {
-  const args = positionalArgs(body.args, ['setting_name', 'missing_ok']);
+  const args = positionalArgs(body.args);
   if (args.length < 1 || args.length > 2) return;
   const ranges = callRanges(body, state);
   if (!ranges) return;

@@ -135,9 +135,14 @@ const gucWrites: Case[] = [
     facts: [{ kind: 'guc-write', name: null, target: 'unknown', scope: 'session', at: 'set_config($1, $2, false)' }],
   },
   {
-    name: 'set_config schema-qualified, with named arguments, nested in an expression',
-    sql: "SELECT 1 WHERE pg_catalog.set_config(setting_name => 'app.tenant_id', new_value => t.id::text, is_local => true) IS NOT NULL",
-    facts: [{ kind: 'guc-write', name: 'app.tenant_id', scope: 'transaction', at: "pg_catalog.set_config(setting_name => 'app.tenant_id', new_value => t.id::text, is_local => true)", value: value('expression') }],
+    name: 'set_config schema-qualified, nested in an expression',
+    sql: "SELECT 1 FROM t WHERE pg_catalog.set_config('app.tenant_id', t.id::text, true) IS NOT NULL",
+    facts: [{ kind: 'guc-write', name: 'app.tenant_id', scope: 'transaction', at: "pg_catalog.set_config('app.tenant_id', t.id::text, true)", value: value('expression') }],
+  },
+  {
+    name: 'named arguments: PostgreSQL declares none for set_config, so the call cannot run',
+    sql: "SELECT set_config(setting_name => 'app.tenant_id', new_value => 'x', is_local => false)",
+    facts: [],
   },
   {
     name: 'a user function called set_config in another schema is not the builtin',
@@ -202,12 +207,9 @@ const gucReads: Case[] = [
     }],
   },
   {
-    name: 'missing_ok given as a parameter is unknown; named arguments work',
-    sql: "SELECT current_setting('app.x', $1), current_setting(setting_name => 'app.y', missing_ok => true)",
-    facts: [
-      { kind: 'guc-read', name: 'app.x', missingOk: 'unknown', at: "current_setting('app.x', $1)" },
-      { kind: 'guc-read', name: 'app.y', missingOk: 'true', at: "current_setting(setting_name => 'app.y', missing_ok => true)" },
-    ],
+    name: 'missing_ok given as a parameter is unknown',
+    sql: "SELECT current_setting('app.x', $1)",
+    facts: [{ kind: 'guc-read', name: 'app.x', missingOk: 'unknown', at: "current_setting('app.x', $1)" }],
   },
   {
     name: 'SHOW reads a setting',
