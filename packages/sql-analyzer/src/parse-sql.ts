@@ -6,6 +6,7 @@
 import { codePointOffset, LineIndex } from './source-text.js';
 import type { SourceRange } from './source-text.js';
 import type { SqlSyntaxError } from './session-facts.js';
+import { skipTrivia } from './sql-lexer.js';
 import { SqlSnippet } from './sql-snippet.js';
 import { isRawParseError, parseRaw } from './wasm-parser.js';
 
@@ -67,31 +68,6 @@ function fillHoles(text: string, holes: readonly TemplateHole[]): { sql: string;
     at = hole.end;
   }
   return { sql: sql + text.slice(at), numbers };
-}
-
-/** Skips blanks and comments forward from `pos`. */
-function skipTrivia(sql: string, pos: number, end: number): number {
-  while (pos < end) {
-    const ch = sql.charCodeAt(pos);
-    if (ch === 32 || (ch >= 9 && ch <= 13)) pos++;
-    else if (ch === 45 && sql.charCodeAt(pos + 1) === 45) {
-      const eol = sql.indexOf('\n', pos);
-      pos = eol === -1 ? end : eol + 1;
-    } else if (ch === 47 && sql.charCodeAt(pos + 1) === 42) {
-      let depth = 1;
-      pos += 2;
-      while (pos < end && depth > 0) {
-        if (sql.startsWith('/*', pos)) {
-          depth++;
-          pos += 2;
-        } else if (sql.startsWith('*/', pos)) {
-          depth--;
-          pos += 2;
-        } else pos++;
-      }
-    } else break;
-  }
-  return Math.min(pos, end);
 }
 
 /** Drops trailing blanks (PostgreSQL's statement length runs up to the semicolon). */

@@ -17,7 +17,12 @@ export interface RoutineBody {
 }
 
 /** Reads `LANGUAGE` and the `AS '…'` body from a DoStmt's args or a CreateFunctionStmt's options. */
-export function findRoutineBody(snippet: SqlSnippet, defElems: unknown, defaultLanguage: string): RoutineBody | null {
+export function findRoutineBody(
+  snippet: SqlSnippet,
+  defElems: unknown,
+  defaultLanguage: string,
+  statementEnd: number,
+): RoutineBody | null {
   if (!Array.isArray(defElems)) return null;
   let language = defaultLanguage;
   let body: { sval: string; location: number } | null = null;
@@ -38,10 +43,8 @@ export function findRoutineBody(snippet: SqlSnippet, defElems: unknown, defaultL
   }
   if (!body) return null;
   const from = snippet.offset(Math.max(0, body.location));
-  const tokens = snippet.tokens();
-  for (let i = snippet.tokenIndexAt(from); i < tokens.length; i++) {
-    const token = tokens[i];
-    if (!token || token.tokenName !== 'SCONST') continue;
+  for (const token of snippet.tokens(from, statementEnd)) {
+    if (token.tokenName !== 'SCONST') continue;
     const literal = stringLiteralContent(snippet.sql.slice(token.start, token.end));
     if (!literal || literal.content !== body.sval) continue;
     const start = token.start;

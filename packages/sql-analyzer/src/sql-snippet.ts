@@ -5,22 +5,11 @@
  */
 import { createByteOffsetMap } from './source-text.js';
 import type { ByteOffsetMap, SourceRange } from './source-text.js';
-import { isRawParseError, scanRaw } from './wasm-parser.js';
-
-/** A lexer token with UTF-16 offsets into its snippet. */
-export interface SnippetToken {
-  start: number;
-  end: number;
-  /** Lowercased token text. */
-  lower: string;
-  tokenName: string;
-}
-
-const trivia = new Set(['SQL_COMMENT', 'C_COMMENT']);
+import { sqlTokens } from './sql-lexer.js';
+import type { SqlToken } from './sql-lexer.js';
 
 export class SqlSnippet {
   private readonly bytes: ByteOffsetMap;
-  private tokenList: SnippetToken[] | undefined;
 
   /**
    * @param sql the text given to the parser
@@ -44,57 +33,27 @@ export class SqlSnippet {
     return { start: outerStart, end: Math.max(outerStart, this.toOuter(end)) };
   }
 
-  /** The lexer's tokens, comments left out; scanned on first use. */
-  tokens(): SnippetToken[] {
-    if (this.tokenList) return this.tokenList;
-    const raw = scanRaw(this.sql);
-    this.tokenList = isRawParseError(raw)
-      ? []
-      : raw
-          .filter((t) => !trivia.has(t.tokenName))
-          .map((t) => ({
-            start: this.offset(t.start),
-            end: this.offset(t.end),
-            lower: t.text.toLowerCase(),
-            tokenName: t.tokenName,
-          }));
-    return this.tokenList;
+  /** The tokens from `start` (a token boundary) up to `end`, comments left out. */
+  tokens(start: number, end: number): Generator<SqlToken> {
+    return sqlTokens(this.sql, start, end);
   }
 
-  /** Index of the first token starting at or after `offset` (tokens.length if none). */
-  tokenIndexAt(offset: number): number {
-    const tokens = this.tokens();
-    let lo = 0;
-    let hi = tokens.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((tokens[mid] as SnippetToken).start < offset) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  /** End offset of the token that starts at `offset`, or `offset` if none does. */
+  /** End offset of the token that starts at `offset`. */
   tokenEndAt(offset: number): number {
-    const token = this.tokens()[this.tokenIndexAt(offset)];
-    return token && token.start === offset ? token.end : offset;
+    const first = sqlTokens(this.sql, offset).next();
+    return first.done ? offset : first.value.end;
   }
 
   /**
    * The parenthesized argument list of a call whose name starts at `nameStart`: the call's end
-   * and each argument's range, split at top-level commas. Null when the tokens do not show one.
+   * and each argument's range, split at top-level commas. Null when the text shows none before `end`.
    */
-  callExtent(nameStart: number): { end: number; args: SourceRange[] } | null {
-    const tokens = this.tokens();
-    let i = this.tokenIndexAt(nameStart);
-    while (i < tokens.length && (tokens[i] as SnippetToken).lower !== '(') i++;
-    if (i >= tokens.length) return null;
+  callExtent(nameStart: number, end: number): { end: number; args: SourceRange[] } | null {
     const args: SourceRange[] = [];
     let depth = 0;
     let argStart = -1;
     let argEnd = -1;
-    for (; i < tokens.length; i++) {
-      const token = tokens[i] as SnippetToken;
+    for (const token of sqlTokens(this.sql, nameStart, end)) {
       if (token.lower === '(' || token.lower === '[') {
         depth++;
         if (depth === 1) continue;
@@ -109,6 +68,7 @@ export class SqlSnippet {
         argStart = -1;
         continue;
       }
+      if (depth === 0) continue;
       if (argStart < 0) argStart = token.start;
       argEnd = token.end;
     }

@@ -8,7 +8,7 @@
  * `Atomics.wait` bridge) that holds its own copy of the parser. After `initAnalyzer()` resolves,
  * every call runs in-thread with no worker involved.
  */
-import { loadModule, parsePlPgSQLSync, parseSync, scanSync } from 'libpg-query';
+import { loadModule, parsePlPgSQLSync, parseSync } from 'libpg-query';
 import type { ParseResult } from 'libpg-query';
 import { fileURLToPath } from 'node:url';
 import { createSyncFn } from 'synckit';
@@ -24,14 +24,6 @@ export interface RawParseError {
 
 type WorkerAnswer<T> = { ok: true; result: T } | { ok: false; message: string; cursorPosition?: number };
 
-/** One token of PostgreSQL's lexer; `start`/`end` are byte offsets. */
-export interface RawToken {
-  start: number;
-  end: number;
-  text: string;
-  tokenName: string;
-}
-
 let ready = false;
 let loadFailure: unknown;
 const loading: Promise<void> = loadModule().then(
@@ -43,10 +35,10 @@ const loading: Promise<void> = loadModule().then(
   },
 );
 
-type WorkerCall = (kind: 'sql' | 'plpgsql' | 'scan', text: string) => WorkerAnswer<unknown>;
+type WorkerCall = (kind: 'sql' | 'plpgsql', text: string) => WorkerAnswer<unknown>;
 let workerCall: WorkerCall | undefined;
 
-function callWorker<T>(kind: 'sql' | 'plpgsql' | 'scan', text: string): WorkerAnswer<T> {
+function callWorker<T>(kind: 'sql' | 'plpgsql', text: string): WorkerAnswer<T> {
   workerCall ??= createSyncFn(fileURLToPath(new URL('./parse-worker.mjs', import.meta.url))) as unknown as WorkerCall;
   return workerCall(kind, text) as WorkerAnswer<T>;
 }
@@ -67,7 +59,7 @@ function asRawError(error: unknown): RawParseError {
   return { message: String(err?.message ?? error), cursorPosition: err?.sqlDetails?.cursorPosition };
 }
 
-function run<T>(kind: 'sql' | 'plpgsql' | 'scan', text: string, parseHere: (text: string) => T): T | RawParseError {
+function run<T>(kind: 'sql' | 'plpgsql', text: string, parseHere: (text: string) => T): T | RawParseError {
   if (ready) {
     try {
       return parseHere(text);
@@ -87,12 +79,6 @@ export function parseRaw(text: string): ParseResult | RawParseError {
 /** Parses a `CREATE FUNCTION … LANGUAGE plpgsql` or `DO` statement's PL/pgSQL body. */
 export function parsePlPgSqlRaw(text: string): PlPgSqlParseResult | RawParseError {
   return run('plpgsql', text, parsePlPgSQLSync as unknown as (text: string) => PlPgSqlParseResult);
-}
-
-/** Splits SQL text into PostgreSQL's lexer tokens (comments included). */
-export function scanRaw(text: string): RawToken[] | RawParseError {
-  const result = run('scan', text, scanSync);
-  return 'tokens' in result ? result.tokens : result;
 }
 
 /** Tells a parse failure apart from a result. */
