@@ -27,7 +27,7 @@ for (let i = 0; i < 100; i++) for (const template of templates) statements.push(
 function opsPerSecond(fn, minMs = 400) {
   let iterations = 0;
   const start = performance.now();
-  let elapsed = 0;
+  let elapsed;
   do {
     for (const sql of statements) fn(sql);
     iterations += statements.length;
