@@ -468,10 +468,8 @@ function walkRoutineBody(defElems: unknown, defaultLanguage: string, state: Walk
   if (!func) return;
   for (const expr of plpgsqlExpressions(func, body.content)) {
     const exprSnippet = new SqlSnippet(expr.parseText, (k) => bodyToOuter(expr.toBody(k)));
-    const exprRange = { start: expr.toBody(0), end: expr.range.end };
-    const exprChanges = { ...changes, depth: state.depth + 1 };
-    walkNested(exprSnippet, { ...state, ...exprChanges, statementRange: exprRange }, {});
-    if (expr.isDynamicQuery) walkDynamicQuery(exprSnippet, state, exprChanges);
+    walkNested(exprSnippet, state, changes);
+    if (expr.isDynamicQuery) walkDynamicQuery(exprSnippet, state, changes);
   }
 }
 

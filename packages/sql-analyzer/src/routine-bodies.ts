@@ -3,7 +3,6 @@
  * the SQL expressions inside a PL/pgSQL body, so facts found there map back to where they are.
  */
 import { LineIndex } from './source-text.js';
-import type { SourceRange } from './source-text.js';
 import type { SqlSnippet } from './sql-snippet.js';
 import { stringLiteralContent } from './sql-snippet.js';
 
@@ -60,8 +59,6 @@ export interface PlPgSqlExpression {
   parseText: string;
   /** Maps an offset in `parseText` to an offset in the body. */
   toBody: (offset: number) => number;
-  /** Where the expression stands in the body. */
-  range: SourceRange;
   /** The query of an `EXECUTE`: when it is a string literal, that string is SQL too. */
   isDynamicQuery: boolean;
 }
@@ -136,7 +133,6 @@ export function plpgsqlExpressions(func: JsonObject, body: string): PlPgSqlExpre
     found.push({
       parseText,
       toBody: (k) => Math.min(anchor + length, Math.max(anchor, anchor + k - shift)),
-      range: { start: anchor, end: anchor + length },
       isDynamicQuery: expr.statement === 'dynexecute-query',
     });
   }
