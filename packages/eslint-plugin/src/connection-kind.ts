@@ -1,0 +1,156 @@
+import { createRequire } from 'node:module';
+import type * as TypeUtilsModule from '@typescript-eslint/type-utils';
+import type { TSESLint, TSESTree } from '@typescript-eslint/utils';
+import { AST_NODE_TYPES, ASTUtils } from '@typescript-eslint/utils';
+import type { TenantScopeSettings, TypeSpecifier } from './settings.js';
+import { matchesName } from './settings.js';
+import { calleeName } from './sql-text.js';
+import { unwrapExpression } from './unwrap-expression.js';
+
+/**
+ * What a query is sent on. `pool`: a pool or database handle, where every query may take another
+ * connection; `client`: one connection; `scoped-client`: the client a tenant-scope wrapper hands
+ * its callback; `unknown`: not knowable here (then rules that depend on it stay silent).
+ */
+export type ConnectionKind = 'pool' | 'client' | 'scoped-client' | 'unknown';
+
+/** What classifying a receiver needs: the file, the shared settings, and type information when present. */
+export interface ConnectionContext {
+  sourceCode: Readonly<TSESLint.SourceCode>;
+  settings: TenantScopeSettings;
+}
+
+const poolConstructors = new Set(['Pool', 'PrismaClient', 'Kysely', 'Sequelize']);
+const poolFactories = new Set(['postgres', 'drizzle', 'knex']);
+const clientConstructors = new Set(['Client']);
+const transactionMethods = ['transaction', 'begin', '$transaction'];
+const maxDepth = 6;
+
+function lastName(node: TSESTree.Node): string | null {
+  if (node.type === AST_NODE_TYPES.Identifier) return node.name;
+  if (node.type === AST_NODE_TYPES.MemberExpression && !node.computed && node.property.type === AST_NODE_TYPES.Identifier) return node.property.name;
+  return null;
+}
+
+/** `new Pool(…)`, `new pg.Pool(…)`, `postgres(…)`, `drizzle(…)`, `knex(…)`, `new PrismaClient()`. */
+export function isPoolCreation(node: TSESTree.Node): boolean {
+  const expression = unwrapExpression(node);
+  if (expression.type === AST_NODE_TYPES.NewExpression) {
+    const name = lastName(expression.callee);
+    return name !== null && poolConstructors.has(name);
+  }
+  if (expression.type === AST_NODE_TYPES.CallExpression && expression.callee.type === AST_NODE_TYPES.Identifier) {
+    return poolFactories.has(expression.callee.name);
+  }
+  return false;
+}
+
+/** Whether `node` is a call of one of `names`, as a function (`withTenant(…)`) or a method (`db.withTenant(…)`). */
+export function isCallOf(node: TSESTree.Node, names: readonly string[]): boolean {
+  if (node.type !== AST_NODE_TYPES.CallExpression) return false;
+  const name = calleeName(node.callee);
+  return name !== null && names.includes(name);
+}
+
+/** The callback a wrapper call runs: its last function argument. */
+export function wrapperCallback(call: TSESTree.CallExpression): TSESTree.FunctionLike | null {
+  for (let i = call.arguments.length - 1; i >= 0; i--) {
+    const argument = call.arguments[i];
+    if (argument && (argument.type === AST_NODE_TYPES.ArrowFunctionExpression || argument.type === AST_NODE_TYPES.FunctionExpression)) return argument;
+  }
+  return null;
+}
+
+function parameterKind(definition: TSESTree.Node, name: TSESTree.Identifier, ctx: ConnectionContext, depth: number): ConnectionKind {
+  if (definition.type !== AST_NODE_TYPES.ArrowFunctionExpression && definition.type !== AST_NODE_TYPES.FunctionExpression) return 'unknown';
+  if (definition.params[0] !== name) return 'unknown';
+  const call = definition.parent;
+  if (call?.type !== AST_NODE_TYPES.CallExpression || wrapperCallback(call) !== definition) return 'unknown';
+  if (isCallOf(call, ctx.settings.wrappers)) return 'scoped-client';
+  if (isCallOf(call, transactionMethods) && call.callee.type === AST_NODE_TYPES.MemberExpression) {
+    return kindOf(call.callee.object, ctx, depth + 1) === 'pool' ? 'client' : 'unknown';
+  }
+  return 'unknown';
+}
+
+function initializerKind(init: TSESTree.Node, ctx: ConnectionContext, depth: number): ConnectionKind {
+  const expression = unwrapExpression(init);
+  if (isPoolCreation(expression)) return 'pool';
+  if (expression.type === AST_NODE_TYPES.NewExpression) {
+    const name = lastName(expression.callee);
+    return name !== null && clientConstructors.has(name) ? 'client' : 'unknown';
+  }
+  if (
+    expression.type === AST_NODE_TYPES.CallExpression &&
+    expression.callee.type === AST_NODE_TYPES.MemberExpression &&
+    isCallOf(expression, ['connect', 'reserve']) &&
+    kindOf(expression.callee.object, ctx, depth + 1) === 'pool'
+  ) {
+    return 'client';
+  }
+  if (expression.type === AST_NODE_TYPES.Identifier) return kindOf(expression, ctx, depth + 1);
+  return 'unknown';
+}
+
+function syntacticKind(node: TSESTree.Node, ctx: ConnectionContext, depth: number): ConnectionKind {
+  if (depth > maxDepth) return 'unknown';
+  const expression = unwrapExpression(node);
+  if (expression.type === AST_NODE_TYPES.Identifier) {
+    const variable = ASTUtils.findVariable(ctx.sourceCode.getScope(expression), expression);
+    const definition = variable?.defs.length === 1 ? variable.defs[0] : undefined;
+    if (definition?.type === 'Variable' && definition.node.init && definition.node.id === definition.name) {
+      const kind = initializerKind(definition.node.init, ctx, depth);
+      if (kind !== 'unknown') return kind;
+    } else if (definition?.type === 'Parameter' && definition.name.type === AST_NODE_TYPES.Identifier) {
+      const kind = parameterKind(definition.node, definition.name, ctx, depth);
+      if (kind !== 'unknown') return kind;
+    }
+  }
+  const name = lastName(expression);
+  if (name !== null && matchesName(ctx.settings.pools, name)) return 'pool';
+  return 'unknown';
+}
+
+type TypeUtils = typeof TypeUtilsModule;
+let typeUtils: TypeUtils | null | undefined;
+
+// Loaded only when type information is present, so JavaScript projects need no TypeScript install.
+function loadTypeUtils(): TypeUtils | null {
+  if (typeUtils === undefined) {
+    try {
+      typeUtils = createRequire(import.meta.url)('@typescript-eslint/type-utils') as TypeUtils;
+    } catch {
+      typeUtils = null;
+    }
+  }
+  return typeUtils;
+}
+
+function typedKind(node: TSESTree.Node, ctx: ConnectionContext): ConnectionKind {
+  const services = ctx.sourceCode.parserServices;
+  if (!services?.program || !services.esTreeNodeToTSNodeMap) return 'unknown';
+  const utils = loadTypeUtils();
+  if (!utils) return 'unknown';
+  const checker = services.program.getTypeChecker();
+  const tsNode = services.esTreeNodeToTSNodeMap.get(node as never);
+  if (!tsNode) return 'unknown';
+  const type = checker.getTypeAtLocation(tsNode);
+  const matches = (specifiers: TypeSpecifier[]): boolean => {
+    const candidates = type.isUnion() ? type.types : [type];
+    return candidates.some((candidate) => utils.typeMatchesSomeSpecifier(candidate, specifiers, services.program!));
+  };
+  if (matches(ctx.settings.clientTypes)) return 'client';
+  if (matches(ctx.settings.poolTypes)) return 'pool';
+  return 'unknown';
+}
+
+/**
+ * Classifies the receiver of a query. What the file itself shows (a `new Pool(…)` binding, a
+ * `pool.connect()` client, a wrapper's callback parameter, a configured name) decides first; type
+ * information, when the project service provides it, is asked only when the syntax says nothing.
+ */
+export function kindOf(node: TSESTree.Node, ctx: ConnectionContext, depth = 0): ConnectionKind {
+  const kind = syntacticKind(node, ctx, depth);
+  if (kind !== 'unknown') return kind;
+  return typedKind(unwrapExpression(node), ctx);
+}

@@ -1,0 +1,63 @@
+import { createRule } from '../create-rule.js';
+import { safely, sqlQueryContext, sqlQueryListener } from '../sql-queries.js';
+import { splicedExpressionsIn } from '../sql-text.js';
+
+type Options = [{ checkNames?: boolean }];
+type MessageIds = 'interpolatedContext' | 'interpolatedName';
+
+export default createRule<Options, MessageIds>({
+  name: 'no-interpolated-context',
+  meta: {
+    type: 'problem',
+    docs: {
+      description: 'Disallow splicing values into the SQL text of `SET` and `set_config`, which lets a crafted value cross the tenant boundary',
+      recommended: true,
+    },
+    messages: {
+      interpolatedContext:
+        'This value is spliced into the SQL text that sets `{{name}}`: a value containing a quote ends the string and runs its own SQL, with the power to pick any tenant. Pass it as a bound parameter: `select set_config(\'{{name}}\', $1, true)` with the value in the parameters.',
+      interpolatedName:
+        'The setting name is spliced into the SQL text of `set_config`: a crafted name writes any setting, including `role`. Write the name as a literal.',
+    },
+    schema: [
+      {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          checkNames: {
+            type: 'boolean',
+            description: 'Also report setting names spliced into `set_config(…)`. Default: true.',
+          },
+        },
+      },
+    ],
+  },
+  defaultOptions: [{ checkNames: true }],
+  create(context, [options]) {
+    const ctx = sqlQueryContext(context);
+    return sqlQueryListener(ctx, {
+      onQuery(query) {
+        const reported = new Set<unknown>();
+        for (const fact of query.analysis.facts) {
+          if (fact.kind !== 'guc-write') continue;
+          safely(() => {
+            if (fact.value?.kind === 'interpolated') {
+              for (const node of splicedExpressionsIn(query.sql, fact.value.range, ctx.sourceCode)) {
+                if (reported.has(node)) continue;
+                reported.add(node);
+                context.report({ node, messageId: 'interpolatedContext', data: { name: fact.name ?? 'the setting' } });
+              }
+            }
+            if (options.checkNames !== false && fact.via === 'set-config' && fact.name === null && fact.nameRange) {
+              for (const node of splicedExpressionsIn(query.sql, fact.nameRange, ctx.sourceCode)) {
+                if (reported.has(node)) continue;
+                reported.add(node);
+                context.report({ node, messageId: 'interpolatedName' });
+              }
+            }
+          });
+        }
+      },
+    });
+  },
+});

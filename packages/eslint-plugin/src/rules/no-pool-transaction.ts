@@ -1,0 +1,75 @@
+import type { SessionFact } from '@tenant-scope/sql-analyzer';
+import { kindOf } from '../connection-kind.js';
+import { createRule } from '../create-rule.js';
+import { safely, sqlQueryContext, sqlQueryListener } from '../sql-queries.js';
+import { sqlLocation } from '../sql-text.js';
+
+type MessageIds = 'poolTransaction' | 'poolLocalSet';
+
+/** How each transaction-control operation is written. COMMIT/ROLLBACK PREPARED work from any connection and are absent. */
+const statementOf: Partial<Record<string, string>> = {
+  begin: 'BEGIN',
+  commit: 'COMMIT',
+  rollback: 'ROLLBACK',
+  savepoint: 'SAVEPOINT',
+  'release-savepoint': 'RELEASE SAVEPOINT',
+  'rollback-to-savepoint': 'ROLLBACK TO SAVEPOINT',
+  'prepare-transaction': 'PREPARE TRANSACTION',
+};
+
+/** A text that opens and closes its own transaction runs on one connection, in one round trip. */
+function isSelfContained(facts: readonly SessionFact[]): boolean {
+  const controls = facts.filter((fact) => fact.kind === 'transaction-control' && fact.origin === 'statement');
+  const first = controls[0];
+  const last = controls[controls.length - 1];
+  return (
+    first?.kind === 'transaction-control' &&
+    first.operation === 'begin' &&
+    last?.kind === 'transaction-control' &&
+    (last.operation === 'commit' || last.operation === 'rollback') &&
+    !last.chain
+  );
+}
+
+export default createRule<[], MessageIds>({
+  name: 'no-pool-transaction',
+  meta: {
+    type: 'problem',
+    docs: {
+      description: 'Disallow transaction control and transaction-local settings sent through a pool, where each query may take another connection',
+      recommended: true,
+    },
+    messages: {
+      poolTransaction:
+        '`{{operation}}` is sent through the pool: each pool query may run on a different connection, so the queries after it are not in this transaction, and an open transaction can go back to the pool. Take one client (`pool.connect()` or the tenant-scope wrapper) and run the whole transaction on it.',
+      poolLocalSet:
+        '`{{name}}` is set transaction-locally through the pool: outside a transaction the value ends with this statement, so the following queries run without it and nothing warns. Set it on one client inside a transaction, for example in `withTenant`.',
+    },
+    schema: [],
+  },
+  defaultOptions: [],
+  create(context) {
+    const ctx = sqlQueryContext(context);
+    return sqlQueryListener(ctx, {
+      onQuery(query) {
+        if (!query.receiver || kindOf(query.receiver, ctx) !== 'pool') return;
+        const { facts, statements } = query.analysis;
+        if (isSelfContained(facts)) return;
+        const lastStatement = statements.length - 1;
+        for (const fact of facts) {
+          if (fact.origin !== 'statement') continue;
+          safely(() => {
+            const loc = sqlLocation(query.sql, fact.range, ctx.sourceCode);
+            if (fact.kind === 'transaction-control') {
+              const operation = statementOf[fact.operation];
+              if (operation) context.report({ loc, messageId: 'poolTransaction', data: { operation } });
+            } else if (fact.kind === 'guc-write' && fact.scope === 'transaction' && fact.statementIndex === lastStatement) {
+              // Earlier statements of one text share its implicit transaction, so only a set at the end is lost.
+              context.report({ loc, messageId: 'poolLocalSet', data: { name: fact.name ?? 'the setting' } });
+            }
+          });
+        }
+      },
+    });
+  },
+});

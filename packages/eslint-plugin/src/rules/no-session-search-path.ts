@@ -1,0 +1,85 @@
+import { createRule } from '../create-rule.js';
+import { safely, sqlQueryContext, sqlQueryListener } from '../sql-queries.js';
+import { sqlLocation } from '../sql-text.js';
+
+type Options = [{ allowLocal?: boolean; checkFunctionBodies?: boolean }];
+type MessageIds = 'sessionSearchPath' | 'localSearchPath' | 'useSetLocal' | 'useSetConfigLocal';
+
+export default createRule<Options, MessageIds>({
+  name: 'no-session-search-path',
+  meta: {
+    type: 'problem',
+    hasSuggestions: true,
+    docs: {
+      description: 'Disallow session-level `search_path` changes, which send the next request on the connection to another schema',
+      recommended: true,
+    },
+    messages: {
+      sessionSearchPath:
+        '`search_path` is changed for the whole session: the connection goes back to the pool with it, and the next request resolves unqualified table names in this schema (possibly another tenant\'s). Use `SET LOCAL search_path` or `set_config(\'search_path\', …, true)` inside a transaction, or qualify names with their schema.',
+      localSearchPath:
+        '`search_path` is changed for this transaction: unqualified names now depend on it, and outside a transaction the change silently does nothing. Qualify names with their schema.',
+      useSetLocal: 'Use `SET LOCAL search_path`, which ends with the transaction.',
+      useSetConfigLocal: 'Pass `true` as `is_local`, so the change ends with the transaction.',
+    },
+    schema: [
+      {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          allowLocal: {
+            type: 'boolean',
+            description: 'Allow transaction-local changes (`SET LOCAL search_path`, `set_config(…, true)`). Default: true.',
+          },
+          checkFunctionBodies: {
+            type: 'boolean',
+            description: 'Also report changes inside `CREATE FUNCTION` bodies, which happen when the function is called. Default: true.',
+          },
+        },
+      },
+    ],
+  },
+  defaultOptions: [{ allowLocal: true, checkFunctionBodies: true }],
+  create(context, [options]) {
+    const ctx = sqlQueryContext(context);
+    return sqlQueryListener(ctx, {
+      onQuery(query) {
+        const { sql } = query;
+        for (const fact of query.analysis.facts) {
+          if (fact.kind !== 'guc-write' || fact.target !== 'search-path') continue;
+          if (fact.via !== 'set' && fact.via !== 'set-config' && fact.via !== 'reset') continue;
+          if (fact.origin === 'function-body' && options.checkFunctionBodies === false) continue;
+          safely(() => {
+            const loc = sqlLocation(sql, fact.range, ctx.sourceCode);
+            if (fact.scope === 'transaction') {
+              if (options.allowLocal === false) context.report({ loc, messageId: 'localSearchPath' });
+              return;
+            }
+            if (fact.scope !== 'session') return;
+            const written = sql.text.slice(fact.range.start, fact.range.end);
+            const start = sql.sourceStart === null ? null : sql.sourceStart + fact.range.start;
+            const setPrefix = fact.via === 'set' ? /^SET(\s+SESSION)?\s+/i.exec(written) : null;
+            const isLocal = fact.via === 'set-config' ? /,\s*([^,()]+?)\s*\)$/.exec(written) : null;
+            if (start !== null && setPrefix && options.allowLocal !== false) {
+              context.report({
+                loc,
+                messageId: 'sessionSearchPath',
+                suggest: [{ messageId: 'useSetLocal', fix: (fixer) => fixer.replaceTextRange([start, start + setPrefix[0].length], 'SET LOCAL ') }],
+              });
+            } else if (start !== null && isLocal?.[1] && options.allowLocal !== false) {
+              const argumentStart = start + isLocal.index + isLocal[0].indexOf(isLocal[1]);
+              const length = isLocal[1].length;
+              context.report({
+                loc,
+                messageId: 'sessionSearchPath',
+                suggest: [{ messageId: 'useSetConfigLocal', fix: (fixer) => fixer.replaceTextRange([argumentStart, argumentStart + length], 'true') }],
+              });
+            } else {
+              context.report({ loc, messageId: 'sessionSearchPath' });
+            }
+          });
+        }
+      },
+    });
+  },
+});

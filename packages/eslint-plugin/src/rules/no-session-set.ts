@@ -1,0 +1,106 @@
+import type { GucWrite } from '@tenant-scope/sql-analyzer';
+import type { TSESLint } from '@typescript-eslint/utils';
+import { createRule } from '../create-rule.js';
+import { isContextGuc } from '../settings.js';
+import type { SqlQuery } from '../sql-queries.js';
+import { safely, sqlQueryContext, sqlQueryListener } from '../sql-queries.js';
+import { sqlLocation } from '../sql-text.js';
+
+type Options = [{ contextGucs?: string[]; checkFunctionBodies?: boolean; reportParseErrors?: boolean }];
+type MessageIds = 'sessionSet' | 'sessionSetDefault' | 'sessionReset' | 'unparsableSql' | 'useSetLocal' | 'useSetConfigLocal';
+
+/** A fix that turns a session-level write into its transaction-local form, when the text allows it. */
+function localFormFix(query: SqlQuery, write: GucWrite): { messageId: 'useSetLocal' | 'useSetConfigLocal'; fix: TSESLint.ReportFixFunction } | null {
+  const { sql } = query;
+  if (sql.sourceStart === null) return null;
+  const written = sql.text.slice(write.range.start, write.range.end);
+  const start = sql.sourceStart + write.range.start;
+  if (write.via === 'set') {
+    const prefix = /^SET(\s+SESSION)?\s+/i.exec(written);
+    if (!prefix) return null;
+    return { messageId: 'useSetLocal', fix: (fixer) => fixer.replaceTextRange([start, start + prefix[0].length], 'SET LOCAL ') };
+  }
+  if (write.via === 'set-config') {
+    const isLocal = /,\s*([^,()]+?)\s*\)$/.exec(written);
+    if (!isLocal?.[1]) return null;
+    const argumentStart = start + isLocal.index + isLocal[0].indexOf(isLocal[1]);
+    return { messageId: 'useSetConfigLocal', fix: (fixer) => fixer.replaceTextRange([argumentStart, argumentStart + isLocal[1]!.length], 'true') };
+  }
+  return null;
+}
+
+export default createRule<Options, MessageIds>({
+  name: 'no-session-set',
+  meta: {
+    type: 'problem',
+    hasSuggestions: true,
+    docs: {
+      description: 'Disallow session-level writes of tenant context settings, which outlive the request on a pooled connection',
+      recommended: true,
+    },
+    messages: {
+      sessionSet:
+        '`{{name}}` is set for the whole session: the connection goes back to the pool still carrying it, and the next request that gets it runs with this tenant\'s context. Use `SET LOCAL` or `set_config(…, true)` inside a transaction.',
+      sessionSetDefault:
+        '`ALTER {{owner}} … SET {{name}}` makes one value the default of every new session, so every connection starts inside one tenant. Set tenant context per transaction with `set_config(…, true)`.',
+      sessionReset:
+        '`{{statement}}` cleans up a connection after use, which is too late: an error or an early return skips it and the context leaks to the next request. Set context with `SET LOCAL` or `set_config(…, true)` so it ends with the transaction.',
+      unparsableSql: 'This SQL does not parse ({{message}}), so its effect on tenant context cannot be checked.',
+      useSetLocal: 'Use `SET LOCAL`, which ends with the transaction.',
+      useSetConfigLocal: 'Pass `true` as `is_local`, so the setting ends with the transaction.',
+    },
+    schema: [
+      {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          contextGucs: {
+            type: 'array',
+            items: { type: 'string' },
+            description: "Settings that carry tenant context. Default: `settings['tenant-scope'].contextGucs`, else every custom dotted setting.",
+          },
+          checkFunctionBodies: {
+            type: 'boolean',
+            description: 'Also report writes inside `CREATE FUNCTION` bodies, which happen when the function is called. Default: true.',
+          },
+          reportParseErrors: {
+            type: 'boolean',
+            description: 'Report SQL text that does not parse (it is skipped otherwise). Default: false.',
+          },
+        },
+      },
+    ],
+  },
+  defaultOptions: [{ checkFunctionBodies: true, reportParseErrors: false }],
+  create(context, [options]) {
+    const ctx = sqlQueryContext(context);
+    return sqlQueryListener(ctx, {
+      onParseError(query, error) {
+        if (!options.reportParseErrors) return;
+        safely(() => context.report({ node: query.node, messageId: 'unparsableSql', data: { message: error.message } }));
+      },
+      onQuery(query) {
+        for (const fact of query.analysis.facts) {
+          if (fact.kind !== 'guc-write' || fact.scope !== 'session') continue;
+          if (fact.origin === 'function-body' && options.checkFunctionBodies === false) continue;
+          safely(() => {
+            const loc = sqlLocation(query.sql, fact.range, ctx.sourceCode);
+            if (fact.via === 'discard-all' || (fact.via === 'reset' && (fact.target === 'all' || isContextGuc(ctx.settings, fact.name, fact.target, options.contextGucs)))) {
+              const statement = fact.via === 'discard-all' ? 'DISCARD ALL' : `RESET ${fact.name ?? 'ALL'}`;
+              context.report({ loc, messageId: 'sessionReset', data: { statement } });
+              return;
+            }
+            if (!isContextGuc(ctx.settings, fact.name, fact.target, options.contextGucs)) return;
+            if (fact.via === 'alter-role' || fact.via === 'alter-database') {
+              context.report({ loc, messageId: 'sessionSetDefault', data: { owner: fact.via === 'alter-role' ? 'ROLE' : 'DATABASE', name: fact.name } });
+              return;
+            }
+            if (fact.via !== 'set' && fact.via !== 'set-config') return;
+            const suggestion = localFormFix(query, fact);
+            context.report({ loc, messageId: 'sessionSet', data: { name: fact.name ?? 'setting' }, suggest: suggestion ? [suggestion] : [] });
+          });
+        }
+      },
+    });
+  },
+});

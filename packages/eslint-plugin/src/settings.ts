@@ -1,0 +1,148 @@
+import type { TSESLint } from '@typescript-eslint/utils';
+
+/**
+ * A type as typescript-eslint's `TypeOrValueSpecifier` describes it: a name, or an object saying
+ * where the type is declared (`{ from: 'package', name: 'Pool', package: 'pg' }`).
+ */
+export type TypeSpecifier =
+  | string
+  | { from: 'file'; name: string | string[]; path?: string }
+  | { from: 'lib'; name: string | string[] }
+  | { from: 'package'; name: string | string[]; package: string };
+
+/** What `settings['tenant-scope']` may hold; every rule reads the same values. */
+export interface TenantScopeSettings {
+  /** Settings that carry tenant context; `null` means every custom dotted setting (`app.tenant_id`). */
+  contextGucs: string[] | null;
+  /** Functions (or methods of that name) whose callback receives a tenant-scoped client. */
+  wrappers: string[];
+  /** Functions (or methods) whose callback is deliberately unscoped, for admin work. */
+  unscopedWrappers: string[];
+  /** Names or `/regex/flags` of pool and database handles imported from elsewhere. */
+  pools: NameMatcher[];
+  /** Tags of template literals whose holes become bound parameters (`sql`). */
+  sqlTags: string[];
+  /** Types that are pools or database handles, used when type information is available. */
+  poolTypes: TypeSpecifier[];
+  /** Types that are single connections (clients), used when type information is available. */
+  clientTypes: TypeSpecifier[];
+}
+
+/** A configured name: an exact identifier, or a regular expression written as `/source/flags`. */
+export type NameMatcher = { exact: string } | { pattern: RegExp };
+
+/** Pool and database handle types of the libraries the rules know. */
+export const defaultPoolTypes: TypeSpecifier[] = [
+  { from: 'package', name: ['Pool'], package: 'pg' },
+  { from: 'package', name: ['Sql'], package: 'postgres' },
+  { from: 'package', name: ['Kysely'], package: 'kysely' },
+  { from: 'package', name: ['Knex'], package: 'knex' },
+  { from: 'package', name: ['NodePgDatabase', 'PgDatabase'], package: 'drizzle-orm' },
+  { from: 'package', name: ['PrismaClient'], package: '@prisma/client' },
+];
+
+/** Single-connection types: what `pool.connect()` returns, and a standalone `pg.Client`. */
+export const defaultClientTypes: TypeSpecifier[] = [
+  { from: 'package', name: ['PoolClient', 'Client', 'ClientBase'], package: 'pg' },
+  { from: 'package', name: ['TransactionSql', 'ReservedSql'], package: 'postgres' },
+  { from: 'package', name: ['Transaction'], package: 'kysely' },
+  { from: 'package', name: ['PgTransaction', 'NodePgTransaction'], package: 'drizzle-orm' },
+];
+
+const typeSpecifierSchema = {
+  oneOf: [
+    { type: 'string' },
+    {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        from: { type: 'string', enum: ['file', 'lib', 'package'] },
+        name: { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
+        path: { type: 'string' },
+        package: { type: 'string' },
+      },
+      required: ['from', 'name'],
+    },
+  ],
+} as const;
+
+/** JSON schema of `settings['tenant-scope']`, shown in the README and checked by `readSettings`. */
+export const settingsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    contextGucs: { type: 'array', items: { type: 'string' }, description: 'Settings that carry tenant context (default: every custom dotted setting).' },
+    wrappers: { type: 'array', items: { type: 'string' }, description: 'Functions or methods whose callback gets a tenant-scoped client (default: withTenant).' },
+    unscopedWrappers: { type: 'array', items: { type: 'string' }, description: 'Functions or methods that mark deliberately unscoped admin work (default: withoutTenant).' },
+    pools: { type: 'array', items: { type: 'string' }, description: 'Names or /regex/ of pool and database handles imported from other files.' },
+    sqlTags: { type: 'array', items: { type: 'string' }, description: 'Template tags whose holes are bound parameters (default: sql).' },
+    poolTypes: { type: 'array', items: typeSpecifierSchema, description: 'Extra pool or database handle types (TypeOrValueSpecifier).' },
+    clientTypes: { type: 'array', items: typeSpecifierSchema, description: 'Extra single-connection client types (TypeOrValueSpecifier).' },
+  },
+} as const;
+
+/** Parses a configured name: `/source/flags` is a regular expression, anything else an exact name. */
+export function parseNameMatcher(text: string): NameMatcher {
+  const match = /^\/(.+)\/([a-z]*)$/s.exec(text);
+  if (match) {
+    try {
+      return { pattern: new RegExp(match[1] ?? '', match[2]) };
+    } catch {
+      return { exact: text };
+    }
+  }
+  return { exact: text };
+}
+
+/** Whether `name` is one of the configured names. */
+export function matchesName(matchers: readonly NameMatcher[], name: string): boolean {
+  return matchers.some((m) => ('exact' in m ? m.exact === name : m.pattern.test(name)));
+}
+
+function stringList(value: unknown): string[] | undefined {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : undefined;
+}
+
+function typeList(value: unknown): TypeSpecifier[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter((v): v is TypeSpecifier => typeof v === 'string' || (typeof v === 'object' && v !== null && 'from' in v && 'name' in v));
+}
+
+const cache = new WeakMap<object, TenantScopeSettings>();
+
+/** Reads `settings['tenant-scope']`, with defaults for anything not given; wrong shapes are ignored. */
+export function readSettings(context: Readonly<TSESLint.RuleContext<string, readonly unknown[]>>): TenantScopeSettings {
+  try {
+    return readGivenSettings(context);
+  } catch {
+    // Settings objects with throwing getters or proxies must not fail the lint run: use the defaults.
+    return readGivenSettings({ settings: {} });
+  }
+}
+
+function readGivenSettings(context: { settings: unknown }): TenantScopeSettings {
+  const raw: unknown = (context.settings as Record<string, unknown> | undefined)?.['tenant-scope'];
+  const key = typeof raw === 'object' && raw !== null ? raw : cache;
+  const cached = cache.get(key);
+  if (cached) return cached;
+  const given = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+  const contextGucs = stringList(given.contextGucs);
+  const settings: TenantScopeSettings = {
+    contextGucs: contextGucs ? contextGucs.map((name) => name.toLowerCase()) : null,
+    wrappers: stringList(given.wrappers) ?? ['withTenant'],
+    unscopedWrappers: stringList(given.unscopedWrappers) ?? ['withoutTenant'],
+    pools: (stringList(given.pools) ?? []).map(parseNameMatcher),
+    sqlTags: stringList(given.sqlTags) ?? ['sql'],
+    poolTypes: [...defaultPoolTypes, ...typeList(given.poolTypes)],
+    clientTypes: [...defaultClientTypes, ...typeList(given.clientTypes)],
+  };
+  cache.set(key, settings);
+  return settings;
+}
+
+/** Whether a written setting carries tenant context under these settings. */
+export function isContextGuc(settings: TenantScopeSettings, name: string | null, target: string, override?: readonly string[]): boolean {
+  const list = override ? override.map((n) => n.toLowerCase()) : settings.contextGucs;
+  if (list) return name !== null && list.includes(name);
+  return target === 'custom';
+}

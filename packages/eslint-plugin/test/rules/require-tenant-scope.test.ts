@@ -1,0 +1,51 @@
+import rule from '../../src/rules/require-tenant-scope.js';
+import { ruleTester } from '../rule-tester.js';
+
+const pool = "import pg from 'pg';\nconst pool = new pg.Pool();\n";
+
+ruleTester.run('require-tenant-scope', rule, {
+  valid: [
+    { name: 'query on the callback client', code: `${pool}await withTenant(pool, tenantId, async (client) => { await client.query('select * from invoices'); });` },
+    { name: 'method form of the wrapper', code: `${pool}await tenants.withTenant(tenantId, async (db) => db.query('select 1'));` },
+    { name: 'function expression callback', code: `${pool}await withTenant(pool, t, async function (client) { return client.query('select 1'); });` },
+    { name: 'escape hatch for admin work', code: `${pool}await withoutTenant(async () => { await pool.query('select count(*) from tenants'); });` },
+    { name: 'configured wrapper', code: `${pool}await inTenant(t, async (c) => { await c.query('select 1'); });`, settings: { 'tenant-scope': { wrappers: ['inTenant'] } } },
+    { name: 'configured escape hatch', code: `${pool}await asAdmin(async () => { await pool.query('select 1'); });`, settings: { 'tenant-scope': { unscopedWrappers: ['asAdmin'] } } },
+    { name: 'a client from pool.connect()', code: `${pool}const client = await pool.connect();\nawait client.query('select 1');` },
+    { name: 'unknown receiver', code: "await db.query('select 1');" },
+    { name: 'function parameter', code: "async function list(db) { return db.query('select 1'); }" },
+    { name: 'pool.connect itself is not a query', code: `${pool}const client = await pool.connect();` },
+    { name: 'pool.end is not a query', code: `${pool}await pool.end();` },
+    { name: 'nested callback inside the wrapper', code: `${pool}await withTenant(pool, t, async (client) => { await Promise.all(ids.map((id) => client.query('select $1::int', [id]))); });` },
+    { name: 'postgres.js transaction client', code: 'const sql = postgres(url);\nawait withTenant(sql, t, async (tx) => { await tx`select 1`; });' },
+    { name: 'a standalone pg.Client', code: "const client = new pg.Client();\nawait client.query('select 1');" },
+    { name: 'sql tag that is not a handle', code: 'const fragment = sql`select 1`;' },
+    { name: 'escape hatch nested in a wrapper', code: `${pool}await withTenant(pool, t, async () => withoutTenant(async () => pool.query('select 1')));` },
+  ],
+  invalid: [
+    { name: 'query on a new Pool', code: `${pool}await pool.query('select * from invoices');`, errors: [{ messageId: 'unscopedQuery', line: 3, column: 7, endColumn: 43 }] },
+    { name: 'query with dynamic text', code: `${pool}await pool.query(text, values);`, errors: [{ messageId: 'unscopedQuery', line: 3, column: 7 }] },
+    { name: 'outer pool inside the wrapper', code: `${pool}await withTenant(pool, t, async (client) => { await pool.query('select 1'); });`, errors: [{ messageId: 'poolInsideScope', data: { method: 'query', wrapper: 'withTenant' }, line: 3, column: 53 }] },
+    { name: 'outer pool inside a method-form wrapper', code: `${pool}await tenants.withTenant(t, async (db) => { await db.query('select 1'); await pool.query('select 2'); });`, errors: [{ messageId: 'poolInsideScope', data: { method: 'query', wrapper: 'withTenant' }, line: 3, column: 79 }] },
+    { name: 'postgres.js handle as tag', code: 'const sql = postgres(url);\nawait sql`select * from invoices`;', errors: [{ messageId: 'unscopedQuery', line: 2, column: 7 }] },
+    { name: 'postgres.js unsafe', code: "const sql = postgres(url);\nawait sql.unsafe('select 1');", errors: [{ messageId: 'unscopedQuery', line: 2, column: 7 }] },
+    { name: 'drizzle execute', code: 'const db = drizzle(pool);\nawait db.execute(sql`select 1`);', errors: [{ messageId: 'unscopedQuery', line: 2, column: 7 }] },
+    { name: 'Prisma raw on a new client', code: 'const prisma = new PrismaClient();\nawait prisma.$queryRaw`select 1`;', errors: [{ messageId: 'unscopedQuery', line: 2, column: 7 }] },
+    { name: 'Knex raw', code: "const db = knex(config);\nawait db.raw('select 1');", errors: [{ messageId: 'unscopedQuery', line: 2, column: 7 }] },
+    { name: 'configured pool name', code: "await db.query('select 1');", settings: { 'tenant-scope': { pools: ['db'] } }, errors: [{ messageId: 'unscopedQuery', line: 1, column: 7 }] },
+    { name: 'configured pool regex', code: "await this.primaryPool.execute('select 1');", settings: { 'tenant-scope': { pools: ['/pool$/i'] } }, errors: [{ messageId: 'unscopedQuery', line: 1, column: 7 }] },
+    { name: 'query in a route handler', code: `${pool}app.get('/invoices', async (req, res) => {\n  res.json(await pool.query('select * from invoices'));\n});`, errors: [{ messageId: 'unscopedQuery', line: 4, column: 18 }] },
+    { name: 'wrapper name that is configured away', code: `${pool}await withTenant(pool, t, async () => pool.query('select 1'));`, settings: { 'tenant-scope': { wrappers: ['scoped'] } }, errors: [{ messageId: 'unscopedQuery', line: 3, column: 39 }] },
+    { name: 'alias of a pool', code: `${pool}const db = pool;\nawait db.query('select 1');`, errors: [{ messageId: 'unscopedQuery', line: 4, column: 7 }] },
+    { name: 'query at module level', code: `${pool}export const rows = await pool.query('select 1');`, errors: [{ messageId: 'unscopedQuery', line: 3, column: 27 }] },
+    { name: 'callback not passed to the wrapper', code: `${pool}const run = async () => pool.query('select 1');\nawait withTenant(pool, t, run);`, errors: [{ messageId: 'unscopedQuery', line: 3, column: 25 }] },
+    {
+      name: 'two queries, one scoped',
+      code: `${pool}await pool.query('select 1');\nawait withTenant(pool, t, async (c) => c.query('select 2'));\nawait pool.query('select 3');`,
+      errors: [
+        { messageId: 'unscopedQuery', line: 3, column: 7 },
+        { messageId: 'unscopedQuery', line: 5, column: 7 },
+      ],
+    },
+  ],
+});
