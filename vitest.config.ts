@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['packages/*/test/**/*.test.ts', 'docs/examples/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     // Real PostgreSQL servers start in a few seconds; PgBouncer suites share one server per file.
     testTimeout: 60_000,
     hookTimeout: 120_000,

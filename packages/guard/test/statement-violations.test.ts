@@ -1,0 +1,38 @@
+import { beforeAll, describe, expect, test } from 'vitest';
+import { initAnalyzer } from '@tenant-scope/sql-analyzer';
+import { statementViolations } from '../src/statement-violations.js';
+
+// The judgement of one statement's text, without a database: which code, or none.
+
+const contextGucs = new Set(['app.tenant_id', 'app.user_id']);
+
+beforeAll(async () => {
+  await initAnalyzer();
+});
+
+describe('statementViolations', () => {
+  test.each([
+    [`select set_config('app.tenant_id', $1, false)`, ['session-set']],
+    [`select set_config('app.user_id', $1, $2)`, ['session-set']],
+    [`set app.user_id = 'u'`, ['session-set']],
+    [`set search_path = x`, ['session-set']],
+    ['reset all', ['session-set']],
+    ['reset role', ['session-set']],
+    ['commit', ['transaction-control']],
+    ['prepare transaction $$x$$', ['transaction-control']],
+    ['select pg_advisory_lock(1)', ['session-state']],
+    ['create temp table t (x int)', ['session-state']],
+    [`set local app.tenant_id = 'x'; select 1`, []],
+    [`select set_config('app.tenant_id', $1, true)`, []],
+    [`select set_config('app.other', 'x', false)`, []],
+    [`set statement_timeout = 0`, []],
+    ['savepoint a; rollback to savepoint a; release savepoint a', []],
+    ['select pg_advisory_xact_lock(1)', []],
+    ['create temp table t (x int) on commit drop', []],
+    [`create function f() returns void language sql as $$ select set_config('app.tenant_id', 'x', false) $$`, []],
+    [`alter role app set app.tenant_id = 'x'`, []],
+    ['this is not sql', []],
+  ])('%s -> %j', (sql, expected) => {
+    expect(statementViolations(sql, contextGucs).map((v) => v.code)).toEqual(expected);
+  });
+});

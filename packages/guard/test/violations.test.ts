@@ -1,0 +1,418 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type pg from 'pg';
+import { startPostgres, type PostgresServer } from '@tenant-scope/pg-harness';
+import { TenantScopeViolation } from '@tenant-scope/guard';
+import { appRole, createTenantDatabase, sideEffects, type TenantDatabase } from './tenant-database.js';
+import { codes, recordingScope, rejection } from './scope-fixture.js';
+
+// Every violation code, each with the buggy code that shows it and the same code written correctly.
+// Pools have one connection, so "the backend afterwards" is the backend the scope used.
+
+let postgres: PostgresServer;
+let database: TenantDatabase;
+let tenantA: string;
+let tenantB: string;
+const pools: pg.Pool[] = [];
+
+beforeAll(async () => {
+  postgres = await startPostgres();
+  database = await createTenantDatabase(postgres, appRole());
+  [tenantA, tenantB] = database.tenants as [string, string];
+});
+
+afterAll(async () => {
+  await Promise.all(pools.map((pool) => pool.end()));
+  await database?.drop();
+  await postgres?.stop();
+});
+
+function onePool(): pg.Pool {
+  const pool = database.appPool({ max: 1 });
+  pools.push(pool);
+  return pool;
+}
+
+async function sessionTenant(pool: pg.Pool): Promise<string | null> {
+  const { rows } = await pool.query<{ tenant: string | null }>(`select current_setting('app.tenant_id', true) as tenant`);
+  return rows[0]?.tenant ?? null;
+}
+
+async function tenantsSeen(client: pg.PoolClient): Promise<string[]> {
+  const { rows } = await client.query<{ tenant_id: string }>('select tenant_id from items order by id');
+  return rows.map((row) => row.tenant_id);
+}
+
+describe('leaked-context', () => {
+  async function leakSessionTenant(pool: pg.Pool, tenant: string): Promise<void> {
+    const client = await pool.connect();
+    await client.query(`select set_config('app.tenant_id', $1, false)`, [tenant]);
+    client.release();
+  }
+
+  test('throw: a connection carrying a session-level tenant fails the scope, rolls back its work and is discarded', async () => {
+    const pool = onePool();
+    const { scope, violations } = recordingScope(pool, 'throw');
+    await leakSessionTenant(pool, tenantB);
+
+    const error = await rejection(
+      scope.withTenant({ tenantId: tenantA }, async (client) => {
+        await client.query(`insert into side_effects (note) values ('leaked-throw')`);
+      }),
+    );
+
+    expect(error).toBeInstanceOf(TenantScopeViolation);
+    expect((error as TenantScopeViolation).code).toBe('leaked-context');
+    expect(codes(violations)).toEqual(['leaked-context']);
+    expect(violations[0]?.contextKeys).toEqual(['tenantId']);
+    expect(violations[0]?.callSite.split('\n')[0]).toContain('violations.test.ts');
+    expect(await sideEffects(database, 'leaked-throw')).toBe(0);
+    // The connection was destroyed: the next one is new and never had the setting.
+    expect(await sessionTenant(pool)).toBeNull();
+  });
+
+  test('off: detected at no extra cost and reported; the transaction still sees only its own tenant', async () => {
+    const pool = onePool();
+    const { scope, violations, logged } = recordingScope(pool, 'off');
+    await leakSessionTenant(pool, tenantB);
+
+    const seen = await scope.withTenant({ tenantId: tenantA }, tenantsSeen);
+
+    expect(seen).toEqual(Array.from({ length: database.rowsPerTenant }, () => tenantA));
+    expect(codes(violations)).toEqual(['leaked-context']);
+    expect(logged).toEqual([]);
+    expect(await sessionTenant(pool)).toBeNull();
+  });
+
+  test('correct: a transaction-local set by earlier code leaves nothing to report', async () => {
+    const pool = onePool();
+    const { scope, violations } = recordingScope(pool, 'throw');
+    const client = await pool.connect();
+    await client.query('begin');
+    await client.query(`select set_config('app.tenant_id', $1, true)`, [tenantB]);
+    await client.query('commit');
+    client.release();
+
+    const seen = await scope.withTenant({ tenantId: tenantA }, tenantsSeen);
+
+    expect(seen).toEqual(Array.from({ length: database.rowsPerTenant }, () => tenantA));
+    expect(violations).toEqual([]);
+    expect(await sessionTenant(pool)).toBe('');
+  });
+});
+
+describe('session-set', () => {
+  test('throw: a session-level set_config of the tenant is never sent', async () => {
+    const pool = onePool();
+    const { scope, violations } = recordingScope(pool, 'throw');
+
+    const error = await rejection(scope.withTenant({ tenantId: tenantA }, (client) => client.query(`select set_config('app.tenant_id', $1, false)`, [tenantB])));
+
+    expect((error as TenantScopeViolation).code).toBe('session-set');
+    expect((error as TenantScopeViolation).sql).toBe(`select set_config('app.tenant_id', $1, false)`);
+    expect(codes(violations)).toEqual(['session-set']);
+    expect(await sessionTenant(pool)).toBe('');
+  });
+
+  test('throw: SET search_path at session level is never sent', async () => {
+    const pool = onePool();
+    const { scope } = recordingScope(pool, 'throw');
+    const before = (await pool.query<{ path: string }>(`select current_setting('search_path') as path`)).rows[0]?.path;
+
+    const error = await rejection(scope.withTenant({ tenantId: tenantA }, (client) => client.query('set search_path = pg_catalog')));
+
+    expect((error as TenantScopeViolation).code).toBe('session-set');
+    expect((await pool.query<{ path: string }>(`select current_setting('search_path') as path`)).rows[0]?.path).toBe(before);
+  });
+
+  test.each([
+    [`set app.tenant_id = 'x'`],
+    ['reset app.tenant_id'],
+    ['reset all'],
+    ['discard all'],
+    ['set role postgres'],
+    ['set session authorization postgres'],
+    [`select set_config('app.tenant_id', 'x', $1)`],
+    [`select set_config($1, 'x', false)`],
+    [`do $$ begin perform set_config('app.tenant_id', 'x', false); end $$`],
+  ])('throw: %s is refused as session-set', async (sql) => {
+    const { scope, violations } = recordingScope(onePool(), 'throw');
+    const error = await rejection(scope.withTenant({ tenantId: tenantA }, (client) => client.query(sql)));
+    expect((error as TenantScopeViolation).code).toBe('session-set');
+    expect(codes(violations)).toEqual(['session-set']);
+  });
+
+  test('warn: the set is sent and reported, and after COMMIT the value is found on the connection', async () => {
+    const pool = onePool();
+    const { scope, violations, logged } = recordingScope(pool, 'warn');
+
+    await scope.withTenant({ tenantId: tenantA }, (client) => client.query(`select set_config('app.tenant_id', $1, false)`, [tenantB]));
+
+    expect(codes(violations)).toEqual(['session-set', 'context-survived-commit']);
+    expect(logged).toHaveLength(2);
+    expect(logged[0]).toContain('session-set');
+    // Cleared and discarded: no later user of the pool gets it.
+    expect(await sessionTenant(pool)).toBeNull();
+  });
+
+  test('correct: transaction-local sets of the tenant and search_path report nothing', async () => {
+    const pool = onePool();
+    const { scope, violations } = recordingScope(pool, 'throw');
+
+    const seen = await scope.withTenant({ tenantId: tenantA }, async (client) => {
+      await client.query(`set local search_path = public`);
+      await client.query(`select set_config('app.tenant_id', $1, true)`, [tenantA]);
+      // A function body is not executed by CREATE FUNCTION.
+      await client.query(`create function pg_temp.later() returns void language plpgsql as $$ begin perform set_config('app.tenant_id', 'x', false); end $$`);
+      return tenantsSeen(client);
+    });
+
+    expect(seen).toEqual(Array.from({ length: database.rowsPerTenant }, () => tenantA));
+    expect(violations).toEqual([]);
+    expect(await sessionTenant(pool)).toBe('');
+  });
+});
+
+describe('transaction-control', () => {
+  test('throw: COMMIT inside the scope is never sent and the work is rolled back, even when fn swallows the violation', async () => {
+    const { scope, violations } = recordingScope(onePool(), 'throw');
+
+    const error = await rejection(
+      scope.withTenant({ tenantId: tenantA }, async (client) => {
+        await client.query(`insert into side_effects (note) values ('commit-throw')`);
+        await client.query('commit').catch(() => undefined);
+        return 'swallowed';
+      }),
+    );
+
+    expect((error as TenantScopeViolation).code).toBe('transaction-control');
+    expect(codes(violations)).toEqual(['transaction-control']);
+    expect(await sideEffects(database, 'commit-throw')).toBe(0);
+  });
+
+  test.each([['rollback'], ['begin'], ['end'], ['commit and chain']])('throw: %s is refused', async (sql) => {
+    const { scope } = recordingScope(onePool(), 'throw');
+    const error = await rejection(scope.withTenant({ tenantId: tenantA }, (client) => client.query(sql)));
+    expect((error as TenantScopeViolation).code).toBe('transaction-control');
+  });
+
+  test('correct: savepoints keep the tenant transaction and report nothing', async () => {
+    const { scope, violations } = recordingScope(onePool(), 'throw');
+
+    await scope.withTenant({ tenantId: tenantA }, async (client) => {
+      await client.query('savepoint before_insert');
+      await client.query(`insert into side_effects (note) values ('savepoint-undone')`);
+      await client.query('rollback to savepoint before_insert');
+      await client.query(`insert into side_effects (note) values ('savepoint-kept')`);
+      await client.query('release savepoint before_insert');
+    });
+
+    expect(violations).toEqual([]);
+    expect([await sideEffects(database, 'savepoint-undone'), await sideEffects(database, 'savepoint-kept')]).toEqual([0, 1]);
+  });
+});
+
+describe('session-state', () => {
+  async function advisoryLocks(): Promise<number> {
+    const admin = await database.admin();
+    const { rows } = await admin.query<{ count: string }>(`select count(*) from pg_locks where locktype = 'advisory' and objid = 4242`);
+    await admin.end();
+    return Number(rows[0]?.count);
+  }
+
+  test('throw: a session advisory lock is never taken', async () => {
+    const pool = onePool();
+    const { scope, violations } = recordingScope(pool, 'throw');
+
+    const error = await rejection(scope.withTenant({ tenantId: tenantA }, (client) => client.query('select pg_advisory_lock(4242)')));
+
+    expect((error as TenantScopeViolation).code).toBe('session-state');
+    expect(codes(violations)).toEqual(['session-state']);
+    expect(await advisoryLocks()).toBe(0);
+  });
+
+  test('warn: the lock is taken, reported, and outlives the scope on the pooled connection', async () => {
+    const pool = onePool();
+    const { scope, violations } = recordingScope(pool, 'warn');
+
+    await scope.withTenant({ tenantId: tenantA }, (client) => client.query('select pg_advisory_lock(4242)'));
+
+    expect(codes(violations)).toEqual(['session-state']);
+    expect(await advisoryLocks()).toBe(1);
+    await pool.query('select pg_advisory_unlock(4242)');
+    expect(await advisoryLocks()).toBe(0);
+  });
+
+  test.each([
+    ['listen tenant_events'],
+    ['prepare tenant_rows as select 1'],
+    ['create temp table scratch (x int)'],
+    ['declare held cursor with hold for select 1'],
+  ])('throw: %s is refused', async (sql) => {
+    const pool = onePool();
+    const { scope } = recordingScope(pool, 'throw');
+    const error = await rejection(scope.withTenant({ tenantId: tenantA }, (client) => client.query(sql)));
+    expect((error as TenantScopeViolation).code).toBe('session-state');
+    const { rows } = await pool.query<{ channels: number; prepared: number; temp: number; cursors: number }>(
+      `select (select count(*) from pg_listening_channels())::int as channels, (select count(*) from pg_prepared_statements)::int as prepared,
+              (select count(*) from pg_class where relname = 'scratch')::int as temp, (select count(*) from pg_cursors)::int as cursors`,
+    );
+    expect(rows[0]).toEqual({ channels: 0, prepared: 0, temp: 0, cursors: 0 });
+  });
+
+  test('correct: a transaction advisory lock and an ON COMMIT DROP temp table report nothing and leave nothing', async () => {
+    const pool = onePool();
+    const { scope, violations } = recordingScope(pool, 'throw');
+
+    await scope.withTenant({ tenantId: tenantA }, async (client) => {
+      await client.query('select pg_advisory_xact_lock(4242)');
+      await client.query('create temp table scratch (x int) on commit drop');
+    });
+
+    expect(violations).toEqual([]);
+    expect(await advisoryLocks()).toBe(0);
+    expect((await pool.query<{ count: number }>(`select count(*)::int from pg_class where relname = 'scratch'`)).rows[0]?.count).toBe(0);
+  });
+});
+
+describe('outside-transaction', () => {
+  test('off: the scoped client used after its scope ended is refused in every mode; nothing is sent', async () => {
+    const { scope, violations } = recordingScope(onePool(), 'off');
+    let kept: pg.PoolClient | undefined;
+    await scope.withTenant({ tenantId: tenantA }, (client) => {
+      kept = client;
+    });
+
+    const error = await rejection(kept!.query(`insert into side_effects (note) values ('after-scope')`));
+
+    expect((error as TenantScopeViolation).code).toBe('outside-transaction');
+    expect(codes(violations)).toEqual(['outside-transaction']);
+    expect(await sideEffects(database, 'after-scope')).toBe(0);
+  });
+
+  test('warn: after a COMMIT inside the scope, the next statement is reported as running outside the tenant transaction', async () => {
+    const { scope, violations } = recordingScope(onePool(), 'warn');
+
+    await scope.withTenant({ tenantId: tenantA }, async (client) => {
+      await client.query('commit');
+      await client.query(`insert into side_effects (note) values ('after-commit')`).catch(() => undefined);
+    });
+
+    expect(codes(violations)).toEqual(['transaction-control', 'outside-transaction']);
+  });
+
+  test('correct: statements awaited inside fn report nothing', async () => {
+    const { scope, violations } = recordingScope(onePool(), 'throw');
+    await scope.withTenant({ tenantId: tenantA }, async (client) => {
+      await client.query(`insert into side_effects (note) values ('awaited')`);
+    });
+    expect(violations).toEqual([]);
+    expect(await sideEffects(database, 'awaited')).toBe(1);
+  });
+});
+
+describe('context-survived-commit', () => {
+  test('throw: a SECURITY DEFINER function that sets the tenant at session level is caught after COMMIT and the value cleared', async () => {
+    const pool = onePool();
+    const { scope, violations } = recordingScope(pool, 'throw');
+
+    const error = await rejection(
+      scope.withTenant({ tenantId: tenantA }, async (client) => {
+        await client.query(`insert into side_effects (note) values ('survived')`);
+        await client.query('select leaky_set_tenant($1)', [tenantB]);
+      }),
+    );
+
+    expect((error as TenantScopeViolation).code).toBe('context-survived-commit');
+    expect(codes(violations)).toEqual(['context-survived-commit']);
+    // The SQL text showed nothing, so the transaction ran and committed.
+    expect(await sideEffects(database, 'survived')).toBe(1);
+    expect(await sessionTenant(pool)).toBeNull();
+  });
+
+  test('off: not checked after COMMIT, but the next scope on that connection reports leaked-context', async () => {
+    const pool = onePool();
+    const { scope, violations } = recordingScope(pool, 'off');
+
+    await scope.withTenant({ tenantId: tenantA }, (client) => client.query('select leaky_set_tenant($1)', [tenantB]));
+    expect(violations).toEqual([]);
+    const seen = await scope.withTenant({ tenantId: tenantA }, tenantsSeen);
+
+    expect(codes(violations)).toEqual(['leaked-context']);
+    expect(seen).toEqual(Array.from({ length: database.rowsPerTenant }, () => tenantA));
+  });
+
+  test('correct: the same function with is_local = true reports nothing', async () => {
+    const pool = onePool();
+    const { scope, violations } = recordingScope(pool, 'throw');
+    await scope.withTenant({ tenantId: tenantA }, (client) => client.query('select local_set_tenant($1)', [tenantA]));
+    expect(violations).toEqual([]);
+    expect(await sessionTenant(pool)).toBe('');
+  });
+});
+
+describe('unscoped-query', () => {
+  test('throw: a query and a connect() on the guarded pool outside a scope are refused; nothing is sent', async () => {
+    const { scope, violations } = recordingScope(onePool(), 'throw');
+
+    const queryError = await rejection(scope.pool.query(`insert into side_effects (note) values ('unscoped')`));
+    const connectError = await rejection(scope.pool.connect());
+
+    expect([(queryError as TenantScopeViolation).code, (connectError as TenantScopeViolation).code]).toEqual(['unscoped-query', 'unscoped-query']);
+    expect(codes(violations)).toEqual(['unscoped-query', 'unscoped-query']);
+    expect(await sideEffects(database, 'unscoped')).toBe(0);
+  });
+
+  test('warn: the query runs and is reported', async () => {
+    const { scope, violations } = recordingScope(onePool(), 'warn');
+    await scope.pool.query(`insert into side_effects (note) values ('unscoped-warn')`);
+    expect(codes(violations)).toEqual(['unscoped-query']);
+    expect(await sideEffects(database, 'unscoped-warn')).toBe(1);
+  });
+
+  test('correct: inside withTenant the guarded pool runs on the tenant transaction; inside withoutTenant it is allowed', async () => {
+    const { scope, violations } = recordingScope(onePool(), 'throw');
+
+    const [fromPool, fromClient] = await scope.withTenant({ tenantId: tenantA }, async (client) => {
+      const viaPool = await scope.pool.query<{ tx: string; tenant: string }>(`select txid_current()::text as tx, current_setting('app.tenant_id') as tenant`);
+      const viaClient = await client.query<{ tx: string; tenant: string }>(`select txid_current()::text as tx, current_setting('app.tenant_id') as tenant`);
+      return [viaPool.rows[0], viaClient.rows[0]];
+    });
+    const admin = await scope.withoutTenant(() => scope.pool.query<{ one: number }>('select 1 as one'));
+
+    expect(fromPool).toEqual(fromClient);
+    expect(fromPool?.tenant).toBe(tenantA);
+    expect(admin.rows).toEqual([{ one: 1 }]);
+    expect(violations).toEqual([]);
+  });
+});
+
+describe('nested-tenant', () => {
+  test('throw: withTenant for another tenant inside a scope is refused before its fn runs', async () => {
+    const { scope, violations } = recordingScope(database.appPool({ max: 2 }), 'throw');
+
+    const error = await rejection(
+      scope.withTenant({ tenantId: tenantA }, () =>
+        scope.withTenant({ tenantId: tenantB }, (client) => client.query(`insert into side_effects (note) values ('nested')`)),
+      ),
+    );
+
+    expect((error as TenantScopeViolation).code).toBe('nested-tenant');
+    expect(codes(violations)).toEqual(['nested-tenant']);
+    expect(await sideEffects(database, 'nested')).toBe(0);
+    await scope.pool.end();
+  });
+
+  test('correct: the same tenant re-enters the running scope: one backend, one transaction', async () => {
+    const { scope, violations } = recordingScope(onePool(), 'throw');
+    const ids = `select pg_backend_pid() as pid, txid_current()::text as tx`;
+
+    const [outer, inner] = await scope.withTenant({ tenantId: tenantA }, async (client) => {
+      const outerRow = (await client.query(ids)).rows[0];
+      const innerRow = await scope.withTenant({ tenantId: tenantA }, async (nested) => (await nested.query(ids)).rows[0]);
+      return [outerRow, innerRow];
+    });
+
+    expect(inner).toEqual(outer);
+    expect(violations).toEqual([]);
+  });
+});
