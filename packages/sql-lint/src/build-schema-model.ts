@@ -1,0 +1,694 @@
+/**
+ * Replays an ordered migration history into a `SchemaModel`: each statement changes the model
+ * the way PostgreSQL would change its catalog, and each changed item remembers that statement.
+ */
+import { analyzeSql, parseSql } from '@tenant-scope/sql-analyzer';
+import type { GucRead, GucWrite, SessionFact, SourceRange, SqlSyntaxError } from '@tenant-scope/sql-analyzer';
+import {
+  calledFunctionName,
+  defElemText,
+  firstLocation,
+  isTrueOption,
+  nameParts,
+  nodeOf,
+  stringValue,
+  typeNameOf,
+  walkTree,
+} from './parse-tree.js';
+import { parenthesizedRange } from './parenthesized-range.js';
+import { emptySchemaModel, relationKey } from './schema-model.js';
+import type {
+  ColumnModel,
+  FunctionModel,
+  ParseNode,
+  PolicyCommand,
+  PolicyExpression,
+  PolicyModel,
+  SchemaModel,
+  StatementSource,
+  TableModel,
+  ViewModel,
+} from './schema-model.js';
+
+/** A migration file: its path (as the user named it) and its text. */
+export interface SqlFile {
+  path: string;
+  text: string;
+}
+
+/** A file after parsing: its statements' ranges, or the syntax error that stopped it. */
+export interface ParsedFile extends SqlFile {
+  statements: SourceRange[];
+  error: SqlSyntaxError | null;
+}
+
+/** The model and the parsed files it was built from. */
+export interface BuiltSchema {
+  model: SchemaModel;
+  files: ParsedFile[];
+}
+
+interface StatementContext {
+  model: SchemaModel;
+  file: string;
+  text: string;
+  source: StatementSource;
+  /** Maps a byte location of the parse tree to a UTF-16 offset of the file. */
+  offsetOf: (byteLocation: number) => number;
+  facts: SessionFact[];
+}
+
+function rangeVarKey(rangeVar: unknown): string | undefined {
+  const rv = (nodeOf(rangeVar, 'RangeVar') ?? rangeVar) as ParseNode | undefined;
+  if (!rv || typeof rv['relname'] !== 'string') return undefined;
+  return relationKey(rv['schemaname'] as string | undefined, rv['relname'] as string);
+}
+
+function splitKey(key: string): { schema: string; name: string } {
+  const dot = key.indexOf('.');
+  return { schema: key.slice(0, dot), name: key.slice(dot + 1) };
+}
+
+function newTable(key: string, source: StatementSource): TableModel {
+  const { schema, name } = splitKey(key);
+  return {
+    schema,
+    name,
+    columns: new Map(),
+    rowSecurity: { enabled: false, forced: false, enabledBy: null, forcedBy: null, disabledBy: null, unforcedBy: null },
+    policies: new Map(),
+    parents: [],
+    partitioned: false,
+    owner: null,
+    source,
+  };
+}
+
+/** The table a statement changes; a table the history never created gets a model of its own here. */
+function tableFor(ctx: StatementContext, key: string): TableModel {
+  let table = ctx.model.tables.get(key);
+  if (!table) {
+    table = newTable(key, ctx.source);
+    ctx.model.tables.set(key, table);
+  }
+  return table;
+}
+
+function columnOf(ctx: StatementContext, def: ParseNode, inherited = false): ColumnModel {
+  const constraints = Array.isArray(def['constraints']) ? (def['constraints'] as unknown[]) : [];
+  const notNull = constraints.some((c) => {
+    const type = nodeOf(c, 'Constraint')?.['contype'];
+    return type === 'CONSTR_NOTNULL' || type === 'CONSTR_PRIMARY';
+  });
+  return { name: String(def['colname']), type: typeNameOf(def['typeName']), notNull, inherited, source: ctx.source };
+}
+
+function inheritColumns(child: TableModel, parent: TableModel | undefined): void {
+  if (!parent) return;
+  for (const [name, column] of parent.columns) {
+    if (!child.columns.has(name)) child.columns.set(name, { ...column, inherited: true });
+  }
+}
+
+function applyCreateTable(ctx: StatementContext, node: ParseNode): void {
+  const relation = node['relation'] as ParseNode;
+  if (relation['relpersistence'] === 't') return; // temporary tables are not part of the schema
+  const key = rangeVarKey(relation);
+  if (!key) return;
+  if (node['if_not_exists'] && ctx.model.tables.has(key)) return;
+  const table = newTable(key, ctx.source);
+  for (const element of (node['tableElts'] as unknown[] | undefined) ?? []) {
+    const def = nodeOf(element, 'ColumnDef');
+    if (def) {
+      const column = columnOf(ctx, def);
+      table.columns.set(column.name, column);
+    }
+    const constraint = nodeOf(element, 'Constraint');
+    if (constraint?.['contype'] === 'CONSTR_PRIMARY') {
+      for (const name of nameParts(constraint['keys'])) {
+        const column = table.columns.get(name);
+        if (column) column.notNull = true;
+      }
+    }
+    // LIKE copies the columns (and their NOT NULL) as the new table's own.
+    const like = nodeOf(element, 'TableLikeClause');
+    const likeKey = like ? rangeVarKey(like['relation']) : undefined;
+    for (const column of (likeKey ? ctx.model.tables.get(likeKey)?.columns.values() : undefined) ?? []) {
+      table.columns.set(column.name, { ...column, inherited: false, source: ctx.source });
+    }
+  }
+  for (const parent of (node['inhRelations'] as unknown[] | undefined) ?? []) {
+    const parentKey = rangeVarKey(parent);
+    if (!parentKey) continue;
+    table.parents.push(parentKey);
+    inheritColumns(table, ctx.model.tables.get(parentKey));
+  }
+  table.partitioned = node['partspec'] !== undefined;
+  ctx.model.tables.set(key, table);
+}
+
+function applyCreateTableAs(ctx: StatementContext, node: ParseNode): void {
+  const into = node['into'] as ParseNode | undefined;
+  const key = rangeVarKey(into?.['rel']);
+  if (!key || (into?.['rel'] as ParseNode)['relpersistence'] === 't') return;
+  if (node['objtype'] === 'OBJECT_MATVIEW') {
+    const { schema, name } = splitKey(key);
+    ctx.model.views.set(key, { schema, name, securityInvoker: false, relations: readRelations(node['query']), materialized: true, source: ctx.source });
+    return;
+  }
+  const table = newTable(key, ctx.source);
+  const select = nodeOf(node['query'], 'SelectStmt');
+  for (const target of (select?.['targetList'] as unknown[] | undefined) ?? []) {
+    const res = nodeOf(target, 'ResTarget');
+    const fields = nameParts(nodeOf(res?.['val'], 'ColumnRef')?.['fields']);
+    const name = (res?.['name'] as string | undefined) ?? fields[fields.length - 1];
+    if (name) table.columns.set(name, { name, type: 'unknown', notNull: false, inherited: false, source: ctx.source });
+  }
+  ctx.model.tables.set(key, table);
+}
+
+/** Keys of the relations a query reads (CTE names excluded). */
+function readRelations(query: unknown): string[] {
+  const ctes = new Set<string>();
+  walkTree(query, (type, body) => {
+    if (type === 'CommonTableExpr' && typeof body['ctename'] === 'string') ctes.add(body['ctename']);
+  });
+  const keys = new Set<string>();
+  walkTree(query, (type, body) => {
+    if (type !== 'RangeVar') return;
+    if (body['schemaname'] === undefined && ctes.has(String(body['relname']))) return;
+    const key = rangeVarKey(body);
+    if (key) keys.add(key);
+  });
+  return [...keys];
+}
+
+function applyViewOptions(view: ViewModel, options: unknown, reset: boolean): void {
+  for (const option of (options as unknown[] | undefined) ?? []) {
+    const def = nodeOf(option, 'DefElem');
+    if (def?.['defname'] !== 'security_invoker') continue;
+    view.securityInvoker = reset ? false : isTrueOption(defElemText(def['arg']));
+  }
+}
+
+function applyView(ctx: StatementContext, node: ParseNode): void {
+  const key = rangeVarKey(node['view']);
+  if (!key) return;
+  const { schema, name } = splitKey(key);
+  // CREATE OR REPLACE VIEW replaces the options too: one it does not repeat is reset.
+  const view: ViewModel = { schema, name, securityInvoker: false, relations: readRelations(node['query']), materialized: false, source: ctx.source };
+  applyViewOptions(view, node['options'], false);
+  ctx.model.views.set(key, view);
+}
+
+function renameRelation(model: SchemaModel, from: string, to: string): void {
+  const table = model.tables.get(from);
+  if (table) {
+    model.tables.delete(from);
+    const { schema, name } = splitKey(to);
+    table.schema = schema;
+    table.name = name;
+    for (const policy of table.policies.values()) policy.table = to;
+    model.tables.set(to, table);
+    for (const other of model.tables.values()) other.parents = other.parents.map((p) => (p === from ? to : p));
+  }
+  const view = model.views.get(from);
+  if (view) {
+    model.views.delete(from);
+    const { schema, name } = splitKey(to);
+    view.schema = schema;
+    view.name = name;
+    model.views.set(to, view);
+  }
+  for (const v of model.views.values()) v.relations = v.relations.map((r) => (r === from ? to : r));
+}
+
+function dropRelation(model: SchemaModel, key: string): void {
+  model.tables.delete(key);
+  model.views.delete(key);
+  for (const [childKey, child] of model.tables) {
+    if (child.parents.includes(key)) {
+      // Partitions go with their parent; inheritance children need CASCADE, which drops them too.
+      model.tables.delete(childKey);
+    }
+  }
+}
+
+function policyCommand(cmd: unknown): PolicyCommand {
+  const c = String(cmd ?? 'all').toLowerCase();
+  return c === 'select' || c === 'insert' || c === 'update' || c === 'delete' ? c : 'all';
+}
+
+function roleNames(roles: unknown): string[] {
+  return ((roles as unknown[] | undefined) ?? []).map((r) => {
+    const spec = nodeOf(r, 'RoleSpec');
+    if (!spec) return 'public';
+    if (spec['roletype'] === 'ROLESPEC_PUBLIC') return 'public';
+    if (spec['roletype'] === 'ROLESPEC_CURRENT_USER') return 'current_user';
+    if (spec['roletype'] === 'ROLESPEC_SESSION_USER') return 'session_user';
+    if (spec['roletype'] === 'ROLESPEC_CURRENT_ROLE') return 'current_role';
+    return String(spec['rolename'] ?? '').toLowerCase();
+  });
+}
+
+function policyExpression(ctx: StatementContext, expr: unknown): PolicyExpression | null {
+  if (!expr || typeof expr !== 'object') return null;
+  const first = firstLocation(expr);
+  const fallback = ctx.source.range;
+  const range =
+    (first === undefined ? null : parenthesizedRange(ctx.text, ctx.offsetOf(first), fallback.end)) ?? fallback;
+  const reads = ctx.facts.filter(
+    (f): f is GucRead =>
+      f.kind === 'guc-read' && f.origin === 'statement' && f.range.start >= range.start && f.range.end <= range.end,
+  );
+  return { node: expr as ParseNode, reads, source: { file: ctx.file, range } };
+}
+
+function applyCreatePolicy(ctx: StatementContext, node: ParseNode): void {
+  const key = rangeVarKey(node['table']);
+  if (!key) return;
+  const table = tableFor(ctx, key);
+  const policy: PolicyModel = {
+    name: String(node['policy_name']),
+    table: key,
+    command: policyCommand(node['cmd_name']),
+    roles: roleNames(node['roles']),
+    permissive: node['permissive'] === true,
+    using: policyExpression(ctx, node['qual']),
+    withCheck: policyExpression(ctx, node['with_check']),
+    source: ctx.source,
+  };
+  table.policies.set(policy.name, policy);
+}
+
+function applyAlterPolicy(ctx: StatementContext, node: ParseNode): void {
+  const key = rangeVarKey(node['table']);
+  const policy = key ? ctx.model.tables.get(key)?.policies.get(String(node['policy_name'])) : undefined;
+  if (!policy) return;
+  if (node['roles']) policy.roles = roleNames(node['roles']);
+  if (node['qual']) policy.using = policyExpression(ctx, node['qual']);
+  if (node['with_check']) policy.withCheck = policyExpression(ctx, node['with_check']);
+  policy.source = ctx.source;
+}
+
+function applyAlterTable(ctx: StatementContext, node: ParseNode): void {
+  const key = rangeVarKey(node['relation']);
+  if (!key) return;
+  const objtype = node['objtype'];
+  const view = ctx.model.views.get(key);
+  if (objtype === 'OBJECT_VIEW' || objtype === 'OBJECT_MATVIEW' || (view && !ctx.model.tables.has(key))) {
+    if (!view) return;
+    for (const c of (node['cmds'] as unknown[] | undefined) ?? []) {
+      const cmd = nodeOf(c, 'AlterTableCmd');
+      const items = nodeOf(cmd?.['def'], 'List')?.['items'];
+      if (cmd?.['subtype'] === 'AT_SetRelOptions') applyViewOptions(view, items, false);
+      if (cmd?.['subtype'] === 'AT_ResetRelOptions') applyViewOptions(view, items, true);
+      view.source = ctx.source;
+    }
+    return;
+  }
+  if (objtype !== 'OBJECT_TABLE') return;
+  if (node['missing_ok'] && !ctx.model.tables.has(key)) return;
+  const table = tableFor(ctx, key);
+  const rls = table.rowSecurity;
+  for (const c of (node['cmds'] as unknown[] | undefined) ?? []) {
+    const cmd = nodeOf(c, 'AlterTableCmd');
+    if (!cmd) continue;
+    const columnName = typeof cmd['name'] === 'string' ? cmd['name'] : undefined;
+    switch (cmd['subtype']) {
+      case 'AT_EnableRowSecurity':
+        Object.assign(rls, { enabled: true, enabledBy: ctx.source, disabledBy: null });
+        break;
+      case 'AT_DisableRowSecurity':
+        Object.assign(rls, { enabled: false, disabledBy: ctx.source });
+        ctx.model.weakenings.push({ kind: 'disable', table: key, policy: null, source: ctx.source });
+        break;
+      case 'AT_ForceRowSecurity':
+        Object.assign(rls, { forced: true, forcedBy: ctx.source, unforcedBy: null });
+        break;
+      case 'AT_NoForceRowSecurity':
+        Object.assign(rls, { forced: false, unforcedBy: ctx.source });
+        ctx.model.weakenings.push({ kind: 'no-force', table: key, policy: null, source: ctx.source });
+        break;
+      case 'AT_AddColumn': {
+        const def = nodeOf(cmd['def'], 'ColumnDef');
+        if (def && !(cmd['missing_ok'] && table.columns.has(String(def['colname'])))) {
+          const column = columnOf(ctx, def);
+          table.columns.set(column.name, column);
+        }
+        break;
+      }
+      case 'AT_DropColumn':
+        if (columnName) table.columns.delete(columnName);
+        break;
+      case 'AT_SetNotNull':
+      case 'AT_DropNotNull': {
+        const column = columnName ? table.columns.get(columnName) : undefined;
+        if (column) Object.assign(column, { notNull: cmd['subtype'] === 'AT_SetNotNull', source: ctx.source, inherited: false });
+        break;
+      }
+      case 'AT_AddConstraint': {
+        const constraint = nodeOf(cmd['def'], 'Constraint');
+        if (constraint?.['contype'] === 'CONSTR_PRIMARY') {
+          for (const name of nameParts(constraint['keys'])) {
+            const column = table.columns.get(name);
+            if (column) column.notNull = true;
+          }
+        }
+        break;
+      }
+      case 'AT_AttachPartition': {
+        const childKey = rangeVarKey((nodeOf(cmd['def'], 'PartitionCmd') as ParseNode | undefined)?.['name']);
+        const child = childKey ? tableFor(ctx, childKey) : undefined;
+        if (child && !child.parents.includes(key)) child.parents.push(key);
+        break;
+      }
+      case 'AT_DetachPartition': {
+        const childKey = rangeVarKey((nodeOf(cmd['def'], 'PartitionCmd') as ParseNode | undefined)?.['name']);
+        const child = childKey ? ctx.model.tables.get(childKey) : undefined;
+        if (child) child.parents = child.parents.filter((p) => p !== key);
+        break;
+      }
+      case 'AT_AddInherit': {
+        const parentKey = rangeVarKey(cmd['def']);
+        if (parentKey && !table.parents.includes(parentKey)) table.parents.push(parentKey);
+        break;
+      }
+      case 'AT_DropInherit': {
+        const parentKey = rangeVarKey(cmd['def']);
+        table.parents = table.parents.filter((p) => p !== parentKey);
+        break;
+      }
+      case 'AT_ChangeOwner':
+        table.owner = String((cmd['newowner'] as ParseNode | undefined)?.['rolename'] ?? '').toLowerCase() || null;
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+function applyRename(ctx: StatementContext, node: ParseNode): void {
+  const newName = String(node['newname']);
+  switch (node['renameType']) {
+    case 'OBJECT_TABLE':
+    case 'OBJECT_VIEW':
+    case 'OBJECT_MATVIEW': {
+      const key = rangeVarKey(node['relation']);
+      if (key) renameRelation(ctx.model, key, relationKey(splitKey(key).schema, newName));
+      return;
+    }
+    case 'OBJECT_COLUMN': {
+      const key = rangeVarKey(node['relation']);
+      const table = key ? ctx.model.tables.get(key) : undefined;
+      const column = table?.columns.get(String(node['subname']));
+      if (table && column) {
+        table.columns.delete(column.name);
+        table.columns.set(newName, { ...column, name: newName });
+      }
+      return;
+    }
+    case 'OBJECT_POLICY': {
+      const key = rangeVarKey(node['relation']);
+      const table = key ? ctx.model.tables.get(key) : undefined;
+      const policy = table?.policies.get(String(node['subname']));
+      if (table && policy) {
+        table.policies.delete(policy.name);
+        policy.name = newName;
+        table.policies.set(newName, policy);
+      }
+      return;
+    }
+    case 'OBJECT_FUNCTION':
+    case 'OBJECT_PROCEDURE': {
+      for (const [key, fn] of functionsMatching(ctx.model, node['object'])) {
+        ctx.model.functions.delete(key);
+        fn.name = newName;
+        ctx.model.functions.set(functionKey(fn.schema, fn.name, fn.argumentTypes), fn);
+      }
+      return;
+    }
+    case 'OBJECT_ROLE': {
+      const role = ctx.model.roles.get(String(node['subname']).toLowerCase());
+      if (role) {
+        ctx.model.roles.delete(role.name);
+        role.name = newName.toLowerCase();
+        ctx.model.roles.set(role.name, role);
+      }
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+function applyDrop(ctx: StatementContext, node: ParseNode): void {
+  const objects = (node['objects'] as unknown[] | undefined) ?? [];
+  switch (node['removeType']) {
+    case 'OBJECT_TABLE':
+    case 'OBJECT_VIEW':
+    case 'OBJECT_MATVIEW':
+      for (const object of objects) {
+        const parts = nameParts(nodeOf(object, 'List')?.['items']);
+        const name = parts[parts.length - 1];
+        if (name) dropRelation(ctx.model, relationKey(parts.length > 1 ? parts[parts.length - 2] : undefined, name));
+      }
+      return;
+    case 'OBJECT_SCHEMA':
+      for (const schema of objects.map(stringValue)) {
+        for (const key of [...ctx.model.tables.keys(), ...ctx.model.views.keys()]) {
+          if (splitKey(key).schema === schema) dropRelation(ctx.model, key);
+        }
+        for (const [key, fn] of ctx.model.functions) if (fn.schema === schema) ctx.model.functions.delete(key);
+      }
+      return;
+    case 'OBJECT_POLICY':
+      for (const object of objects) {
+        const parts = nameParts(nodeOf(object, 'List')?.['items']);
+        const policyName = parts.pop();
+        const tableName = parts.pop();
+        if (!policyName || !tableName) continue;
+        const key = relationKey(parts.pop(), tableName);
+        const table = ctx.model.tables.get(key);
+        const policy = table?.policies.get(policyName);
+        if (table && policy) {
+          table.policies.delete(policyName);
+          ctx.model.weakenings.push({ kind: 'drop-policy', table: key, policy, source: ctx.source });
+        }
+      }
+      return;
+    case 'OBJECT_FUNCTION':
+    case 'OBJECT_PROCEDURE':
+    case 'OBJECT_ROUTINE':
+      for (const object of objects) {
+        for (const [key] of functionsMatching(ctx.model, object)) ctx.model.functions.delete(key);
+      }
+      return;
+    default:
+      return;
+  }
+}
+
+/** `schema.name(type, …)`: how the model keys a function. */
+export function functionKey(schema: string, name: string, argumentTypes: string[]): string {
+  return `${schema}.${name}(${argumentTypes.join(',')})`;
+}
+
+/** The functions an `ObjectWithArgs` names (all overloads when it gives no argument list). */
+function functionsMatching(model: SchemaModel, objectWithArgs: unknown): [string, FunctionModel][] {
+  const object = (nodeOf(objectWithArgs, 'ObjectWithArgs') ?? objectWithArgs) as ParseNode | undefined;
+  if (!object) return [];
+  const parts = nameParts(object['objname']).map((p) => p.toLowerCase());
+  const name = parts[parts.length - 1];
+  const schema = parts.length > 1 ? parts[parts.length - 2] : undefined;
+  const types = object['args_unspecified'] ? undefined : ((object['objargs'] as unknown[] | undefined) ?? []).map((a) => typeNameOf(nodeOf(a, 'TypeName') ?? a));
+  return [...model.functions].filter(
+    ([, fn]) =>
+      fn.name === name && (schema === undefined || fn.schema === schema) && (types === undefined || types.join(',') === fn.argumentTypes.join(',')),
+  );
+}
+
+function searchPathOf(setStmt: ParseNode): string | null {
+  // FROM CURRENT fixes the path the migration ran with.
+  if (setStmt['kind'] === 'VAR_SET_CURRENT') return 'FROM CURRENT';
+  if (setStmt['kind'] !== 'VAR_SET_VALUE') return null;
+  const values = ((setStmt['args'] as unknown[] | undefined) ?? []).map((arg) => {
+    const c = nodeOf(arg, 'A_Const');
+    const s = c?.['sval'] as ParseNode | undefined;
+    return s ? String(s['sval'] ?? '') : '';
+  });
+  return values.join(', ');
+}
+
+function applyCreateFunction(ctx: StatementContext, node: ParseNode, statementIndex: number): void {
+  const parts = nameParts(node['funcname']).map((p) => p.toLowerCase());
+  const name = parts[parts.length - 1] ?? '';
+  const schema = parts.length > 1 ? (parts[parts.length - 2] as string) : 'public';
+  const argumentTypes = ((node['parameters'] as unknown[] | undefined) ?? [])
+    .map((p) => nodeOf(p, 'FunctionParameter'))
+    .filter((p): p is ParseNode => p !== undefined && p['mode'] !== 'FUNC_PARAM_OUT' && p['mode'] !== 'FUNC_PARAM_TABLE')
+    .map((p) => typeNameOf(p['argType']));
+  let language = 'sql';
+  let securityDefiner = false;
+  let searchPath: string | null = null;
+  let bodyText = '';
+  for (const option of (node['options'] as unknown[] | undefined) ?? []) {
+    const def = nodeOf(option, 'DefElem');
+    if (!def) continue;
+    if (def['defname'] === 'language') language = (defElemText(def['arg']) ?? 'sql').toLowerCase();
+    if (def['defname'] === 'security') securityDefiner = defElemText(def['arg']) === 'true';
+    if (def['defname'] === 'as') bodyText = stringValue((nodeOf(def['arg'], 'List')?.['items'] as unknown[] | undefined)?.[0]) ?? '';
+    const set = nodeOf(def['arg'], 'VariableSetStmt');
+    if (def['defname'] === 'set' && set && String(set['name']).toLowerCase() === 'search_path') searchPath = searchPathOf(set);
+  }
+  let bodyRelations: string[] = [];
+  if (node['sql_body']) bodyRelations = readRelations(node['sql_body']);
+  else if (language === 'sql' && bodyText) {
+    const body = parseSql(bodyText);
+    bodyRelations = body.error ? [] : readRelations(body.statements.map((s) => ({ [s.type]: s.node })));
+  }
+  const own = ctx.facts.filter((f) => f.statementIndex === statementIndex && f.origin === 'function-body');
+  const fn: FunctionModel = {
+    schema,
+    name,
+    argumentTypes,
+    language,
+    securityDefiner,
+    searchPath,
+    searchPathSource: searchPath === null ? null : ctx.source,
+    reads: own.filter((f): f is GucRead => f.kind === 'guc-read'),
+    writes: own.filter((f): f is GucWrite => f.kind === 'guc-write'),
+    bodyText,
+    bodyRelations,
+    source: ctx.source,
+  };
+  ctx.model.functions.set(functionKey(schema, name, argumentTypes), fn);
+}
+
+function applyAlterFunction(ctx: StatementContext, node: ParseNode): void {
+  for (const [, fn] of functionsMatching(ctx.model, node['func'])) {
+    for (const action of (node['actions'] as unknown[] | undefined) ?? []) {
+      const def = nodeOf(action, 'DefElem');
+      if (!def) continue;
+      if (def['defname'] === 'security') {
+        fn.securityDefiner = defElemText(def['arg']) === 'true';
+        fn.source = ctx.source;
+      }
+      const set = nodeOf(def['arg'], 'VariableSetStmt');
+      if (def['defname'] === 'set' && set) {
+        const name = String(set['name'] ?? '').toLowerCase();
+        if (name === 'search_path' || (set['kind'] === 'VAR_RESET_ALL' && fn.searchPath !== null)) {
+          fn.searchPath = searchPathOf(set);
+          fn.searchPathSource = fn.searchPath === null ? null : ctx.source;
+          // The statement that took the fixed search_path away is the one to point at.
+          if (fn.searchPath === null) fn.source = ctx.source;
+        }
+      }
+    }
+  }
+}
+
+function applyRoleOptions(ctx: StatementContext, roleName: string, options: unknown, creating: boolean): void {
+  const name = roleName.toLowerCase();
+  let role = ctx.model.roles.get(name);
+  if (!role || creating) {
+    role = { name, bypassRls: false, superuser: false, source: ctx.source };
+    ctx.model.roles.set(name, role);
+  }
+  for (const option of (options as unknown[] | undefined) ?? []) {
+    const def = nodeOf(option, 'DefElem');
+    if (def?.['defname'] !== 'bypassrls' && def?.['defname'] !== 'superuser') continue;
+    const on = defElemText(def['arg']) === 'true';
+    if (def['defname'] === 'bypassrls') role.bypassRls = on;
+    else role.superuser = on;
+    if (on) role.source = ctx.source;
+  }
+}
+
+function applyStatement(ctx: StatementContext, type: string, node: ParseNode, statementIndex: number): void {
+  switch (type) {
+    case 'CreateStmt':
+      return applyCreateTable(ctx, node);
+    case 'CreateTableAsStmt':
+      return applyCreateTableAs(ctx, node);
+    case 'ViewStmt':
+      return applyView(ctx, node);
+    case 'AlterTableStmt':
+      return applyAlterTable(ctx, node);
+    case 'RenameStmt':
+      return applyRename(ctx, node);
+    case 'AlterObjectSchemaStmt': {
+      const key = rangeVarKey(node['relation']);
+      if (key && ['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW'].includes(String(node['objectType']))) {
+        renameRelation(ctx.model, key, relationKey(String(node['newschema']), splitKey(key).name));
+      }
+      return;
+    }
+    case 'DropStmt':
+      return applyDrop(ctx, node);
+    case 'CreatePolicyStmt':
+      return applyCreatePolicy(ctx, node);
+    case 'AlterPolicyStmt':
+      return applyAlterPolicy(ctx, node);
+    case 'CreateFunctionStmt':
+      return applyCreateFunction(ctx, node, statementIndex);
+    case 'AlterFunctionStmt':
+      return applyAlterFunction(ctx, node);
+    case 'CreateRoleStmt':
+      return applyRoleOptions(ctx, String(node['role']), node['options'], true);
+    case 'AlterRoleStmt': {
+      const rolename = (node['role'] as ParseNode | undefined)?.['rolename'];
+      if (typeof rolename === 'string') applyRoleOptions(ctx, rolename, node['options'], false);
+      return;
+    }
+    case 'DropRoleStmt':
+      for (const name of roleNames(node['roles'])) ctx.model.roles.delete(name);
+      return;
+    default:
+      return;
+  }
+}
+
+/**
+ * Builds the schema model from files in history order. A file that does not parse changes
+ * nothing and keeps its syntax error; the files after it are still applied.
+ */
+export function buildSchemaModel(files: readonly SqlFile[]): BuiltSchema {
+  const model = emptySchemaModel();
+  const parsedFiles: ParsedFile[] = [];
+  for (const file of files) {
+    const parsed = parseSql(file.text);
+    if (parsed.error) {
+      parsedFiles.push({ ...file, statements: [], error: parsed.error });
+      continue;
+    }
+    const analysis = analyzeSql(file.text);
+    const facts = analysis.error ? [] : analysis.facts;
+    for (const fact of facts) {
+      if (fact.kind === 'guc-write') model.writes.push({ write: fact, file: file.path });
+      if (fact.kind === 'guc-read') model.reads.push({ read: fact, file: file.path });
+    }
+    parsed.statements.forEach((statement, index) => {
+      const ctx: StatementContext = {
+        model,
+        file: file.path,
+        text: file.text,
+        source: { file: file.path, range: statement.range },
+        offsetOf: (byte) => parsed.snippet.offset(byte),
+        facts,
+      };
+      applyStatement(ctx, statement.type, statement.node, index);
+    });
+    parsedFiles.push({ ...file, statements: parsed.statements.map((s) => s.range), error: null });
+  }
+  return { model, files: parsedFiles };
+}
+
+/** The model function a call in a policy expression resolves to (by name; the first overload). */
+export function resolveFunction(model: SchemaModel, funcCall: ParseNode): FunctionModel | undefined {
+  const { schema, name } = calledFunctionName(funcCall);
+  for (const fn of model.functions.values()) {
+    if (fn.name === name && (schema === undefined || fn.schema === schema)) return fn;
+  }
+  return undefined;
+}

@@ -1,0 +1,16 @@
+/** GitHub Actions workflow commands, which show findings as annotations on the pull request. */
+import type { Finding } from './lint-sql.js';
+
+const escapeData = (s: string): string => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+const escapeProperty = (s: string): string => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
+
+/** One `::error`/`::warning` line per finding. */
+export function formatGithub(findings: readonly Finding[]): string {
+  return findings
+    .map((f) => {
+      const command = f.severity === 'error' ? 'error' : 'warning';
+      const props = `file=${escapeProperty(f.file)},line=${f.line},col=${f.column},endLine=${f.endLine},endColumn=${f.endColumn},title=${escapeProperty(f.ruleId)}`;
+      return `::${command} ${props}::${escapeData(`${f.message} (${f.ruleId})`)}\n`;
+    })
+    .join('');
+}

@@ -1,0 +1,37 @@
+/**
+ * @tenant-scope/sql-lint: lints migration SQL (and live databases) for broken tenant isolation.
+ */
+
+/** Lints an ordered migration history; the CLI's `lint` command is built on it. */
+export { lintSql, knownRuleIds, PARSE_ERROR_RULE } from './lint-sql.js';
+export type { Finding, LintSqlOptions, LintSqlResult } from './lint-sql.js';
+
+/** Configuration: context settings, tenant columns, rule severities, ignored files. */
+export { validateLintConfig, isConfigProblem } from './lint-config.js';
+export type { ConfigProblem, LintConfig, RuleSetting } from './lint-config.js';
+
+/** Replays a migration history into the schema model the rules judge. */
+export { buildSchemaModel } from './build-schema-model.js';
+export type { BuiltSchema, ParsedFile, SqlFile } from './build-schema-model.js';
+
+/** The schema model: tables, row-level security, policies, views, functions, roles. */
+export type {
+  ColumnModel,
+  FunctionModel,
+  PolicyCommand,
+  PolicyExpression,
+  PolicyModel,
+  RoleModel,
+  RowSecurity,
+  SchemaModel,
+  StatementSource,
+  TableModel,
+  ViewModel,
+} from './schema-model.js';
+
+/** The built-in rules and their shape. */
+export { sqlLintRules } from './rules.js';
+export type { LintRule, RuleContext, RuleReport, Severity } from './rule.js';
+
+/** Keeps only the "up" part of files with up/down markers (dbmate, node-pg-migrate, goose). */
+export { upMigrationText } from './up-migration-text.js';

@@ -1,0 +1,171 @@
+/**
+ * The programmatic linter: replays migration files into the schema model, runs every enabled
+ * rule on the final state, and returns findings at the statements that caused them.
+ */
+import { LineIndex } from '@tenant-scope/sql-analyzer';
+import picomatch from 'picomatch';
+import { auditRules } from './audit-rules.js';
+import { buildSchemaModel } from './build-schema-model.js';
+import type { SqlFile } from './build-schema-model.js';
+import { isIgnored, readInlineIgnores } from './inline-ignores.js';
+import type { InlineIgnores } from './inline-ignores.js';
+import { isConfigProblem, validateLintConfig } from './lint-config.js';
+import type { ConfigProblem, LintConfig } from './lint-config.js';
+import { formatMessage } from './rule.js';
+import type { LintRule, RuleContext, Severity } from './rule.js';
+import { sqlLintRules } from './rules.js';
+import type { SchemaModel, StatementSource } from './schema-model.js';
+import { upMigrationText } from './up-migration-text.js';
+
+/** The rule id of a file that does not parse. */
+export const PARSE_ERROR_RULE = 'parse-error';
+
+/** One problem, with 1-based positions (end exclusive). */
+export interface Finding {
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  ruleId: string;
+  severity: Severity;
+  message: string;
+}
+
+/** What `lintSql` is given: the history in order, and the configuration. */
+export interface LintSqlOptions {
+  /** Migration files in the order they are applied. */
+  files: readonly SqlFile[];
+  config?: LintConfig;
+  /** Extra rules to run after the built-in ones (the live audit adds its own). */
+  extraRules?: readonly LintRule[];
+}
+
+/** The findings, and the model they judged. */
+export interface LintSqlResult {
+  findings: Finding[];
+  model: SchemaModel;
+  /** Set (and `findings` empty) when the configuration is invalid. */
+  configProblem: ConfigProblem | null;
+}
+
+/** Ids of every rule a configuration may name: the SQL rules, the audit's, `parse-error`. */
+export function knownRuleIds(extraRules: readonly LintRule[] = []): string[] {
+  return [...new Set([...sqlLintRules, ...auditRules, ...extraRules].map((r) => r.id).concat(PARSE_ERROR_RULE))];
+}
+
+/** Builds the rule context from a configuration. */
+export function ruleContext(model: SchemaModel, config: LintConfig, appRole: string | null = null): RuleContext {
+  return {
+    model,
+    appRole,
+    tenantColumns: config.tenantColumns ?? ['tenant_id'],
+    contextGucs: config.contextGucs ? new Set(config.contextGucs.map((g) => g.toLowerCase())) : null,
+  };
+}
+
+/** The severity a rule runs at, or `off`. */
+function severityOf(rule: LintRule, config: LintConfig): Severity | 'off' {
+  const configured = config.rules?.[rule.id];
+  if (configured) return configured;
+  if (rule.id === 'unknown-context-guc' && !config.contextGucs) return 'off';
+  return rule.meta.severity;
+}
+
+/** Runs the rules over a model; `texts` gives each file's text for positions and inline ignores. */
+export function runRules(
+  model: SchemaModel,
+  config: LintConfig,
+  rules: readonly LintRule[],
+  texts: ReadonlyMap<string, { text: string; ignores: InlineIgnores | null }>,
+  appRole: string | null = null,
+): Finding[] {
+  const context = ruleContext(model, config, appRole);
+  const isIgnoredFile = config.ignore && config.ignore.length > 0 ? picomatch(config.ignore, { dot: true }) : () => false;
+  const lines = new Map<string, LineIndex>();
+  const findings: Finding[] = [];
+  const seen = new Set<string>();
+  for (const rule of rules) {
+    const severity = severityOf(rule, config);
+    if (severity === 'off') continue;
+    for (const report of rule.check(context)) {
+      const { file, range } = report.source;
+      if (isIgnoredFile(file)) continue;
+      const source = texts.get(file);
+      if (source?.ignores && isIgnored(source.ignores, rule.id, range.start)) continue;
+      const key = `${rule.id}|${file}|${range.start}|${range.end}|${report.messageId}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      findings.push(toFinding(report.source, source?.text, lines, rule.id, severity, formatMessage(rule.meta.messages[report.messageId] ?? report.messageId, report.data)));
+    }
+  }
+  return findings;
+}
+
+function toFinding(
+  source: StatementSource,
+  text: string | undefined,
+  lines: Map<string, LineIndex>,
+  ruleId: string,
+  severity: Severity,
+  message: string,
+): Finding {
+  if (text === undefined) return { file: source.file, line: 1, column: 1, endLine: 1, endColumn: 1, ruleId, severity, message };
+  let index = lines.get(source.file);
+  if (!index) {
+    index = new LineIndex(text);
+    lines.set(source.file, index);
+  }
+  const start = index.positionAt(source.range.start);
+  const end = index.positionAt(Math.max(source.range.end, source.range.start));
+  return { file: source.file, line: start.line, column: start.column, endLine: end.line, endColumn: end.column, ruleId, severity, message };
+}
+
+/** Orders findings by file (in history order), then position, then rule. */
+export function sortFindings(findings: Finding[], fileOrder: readonly string[]): Finding[] {
+  const order = new Map(fileOrder.map((f, i) => [f, i]));
+  return findings.sort(
+    (a, b) =>
+      (order.get(a.file) ?? Infinity) - (order.get(b.file) ?? Infinity) ||
+      a.file.localeCompare(b.file) ||
+      a.line - b.line ||
+      a.column - b.column ||
+      a.ruleId.localeCompare(b.ruleId),
+  );
+}
+
+/**
+ * Lints an ordered migration history. Never throws for bad SQL: a file that does not parse
+ * gives a `parse-error` finding at its line and column, and the other files are still linted.
+ * Only the "up" part of files with up/down markers counts.
+ */
+export function lintSql(options: LintSqlOptions): LintSqlResult {
+  const extraRules = options.extraRules ?? [];
+  const validated = validateLintConfig(options.config ?? {}, 'lintSql({ config })', knownRuleIds(extraRules));
+  if (isConfigProblem(validated)) return { findings: [], model: buildSchemaModel([]).model, configProblem: validated };
+  const config = validated;
+  const files = options.files.map((f) => ({ path: f.path, text: upMigrationText(f.text) }));
+  const { model, files: parsed } = buildSchemaModel(files);
+  const texts = new Map(
+    parsed.map((f) => [f.path, { text: f.text, ignores: f.error ? null : readInlineIgnores(f.text, f.statements) }] as const),
+  );
+  const findings = runRules(model, config, [...sqlLintRules, ...extraRules], texts);
+  const parseSeverity = config.rules?.[PARSE_ERROR_RULE] ?? 'error';
+  const isIgnoredFile = config.ignore && config.ignore.length > 0 ? picomatch(config.ignore, { dot: true }) : () => false;
+  for (const file of parsed) {
+    if (!file.error || parseSeverity === 'off' || isIgnoredFile(file.path)) continue;
+    const index = new LineIndex(file.text);
+    const end = index.positionAt(Math.min(file.text.length, file.error.offset + 1));
+    findings.push({
+      file: file.path,
+      line: file.error.line,
+      column: file.error.column,
+      endLine: end.line,
+      endColumn: Math.max(end.column, file.error.column),
+      ruleId: PARSE_ERROR_RULE,
+      severity: parseSeverity,
+      message: `the file does not parse, so nothing in it is linted: ${file.error.message}`,
+    });
+  }
+  return { findings: sortFindings(findings, files.map((f) => f.path)), model, configProblem: null };
+}

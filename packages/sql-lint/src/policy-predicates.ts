@@ -1,0 +1,207 @@
+/**
+ * Judgements over a policy's expressions that several rules share: which setting reads it makes
+ * (also inside functions it calls), whether it ties the tenant column to the tenant context, and
+ * whether it lets every row through.
+ */
+import type { GucRead } from '@tenant-scope/sql-analyzer';
+import { resolveFunction } from './build-schema-model.js';
+import { calledFunctionName, constantText, nameParts, nodeOf, unwrap, walkTree } from './parse-tree.js';
+import type { RuleContext } from './rule.js';
+import type { FunctionModel, ParseNode, PolicyExpression, PolicyModel } from './schema-model.js';
+
+/** A setting read a policy makes, and the file it is written in. */
+export interface PolicyRead {
+  read: GucRead;
+  file: string;
+  /** The function whose body holds the read, when the policy reaches it through a call. */
+  via: FunctionModel | null;
+}
+
+/** The expressions of a policy that are evaluated (USING, WITH CHECK). */
+export function policyExpressions(policy: PolicyModel): PolicyExpression[] {
+  return [policy.using, policy.withCheck].filter((e): e is PolicyExpression => e !== null);
+}
+
+/** The model functions an expression calls. */
+export function calledFunctions(context: RuleContext, node: unknown): FunctionModel[] {
+  const found = new Set<FunctionModel>();
+  walkTree(node, (type, body) => {
+    if (type !== 'FuncCall') return;
+    const fn = resolveFunction(context.model, body);
+    if (fn) found.add(fn);
+  });
+  return [...found];
+}
+
+/** Every setting read a policy makes: in its expressions, and in the bodies of functions they call. */
+export function policyReads(context: RuleContext, policy: PolicyModel): PolicyRead[] {
+  const reads: PolicyRead[] = [];
+  for (const expression of policyExpressions(policy)) {
+    for (const read of expression.reads) reads.push({ read, file: expression.source.file, via: null });
+    for (const fn of calledFunctions(context, expression.node)) {
+      for (const read of fn.reads) reads.push({ read, file: fn.source.file, via: fn });
+    }
+  }
+  return reads;
+}
+
+function isContextName(context: RuleContext, name: string): boolean {
+  const lower = name.toLowerCase();
+  return context.contextGucs ? context.contextGucs.has(lower) : lower.includes('.');
+}
+
+/** Whether an expression reads tenant context: `current_setting` of a context setting, or a model function whose body does. */
+export function carriesTenantContext(context: RuleContext, node: unknown): boolean {
+  let found = false;
+  walkTree(node, (type, body) => {
+    if (found || type !== 'FuncCall') return;
+    const { name } = calledFunctionName(body);
+    if (name === 'current_setting') {
+      const first = ((body['args'] as unknown[] | undefined) ?? [])[0];
+      const settingName = constantText(first);
+      if (settingName !== undefined && isContextName(context, settingName)) found = true;
+      return;
+    }
+    const fn = resolveFunction(context.model, body);
+    if (fn?.reads.some((r) => r.name !== null && isContextName(context, r.name))) found = true;
+  });
+  return found;
+}
+
+/** The column a side of a comparison names (through casts), lowercased. */
+function columnName(node: unknown): string | undefined {
+  const cast = nodeOf(node, 'TypeCast');
+  if (cast) return columnName(cast['arg']);
+  const fields = nameParts(nodeOf(node, 'ColumnRef')?.['fields']);
+  return fields[fields.length - 1]?.toLowerCase();
+}
+
+function operatorOf(expr: ParseNode): string {
+  return nameParts(expr['name']).join('.');
+}
+
+/**
+ * Whether an expression restricts rows to the tenant context: a conjunct (or every disjunct)
+ * compares the tenant column with `=`, `IN` or `= ANY` to something that reads the context.
+ */
+export function tiesTenantColumn(context: RuleContext, node: unknown, tenantColumn: string): boolean {
+  const wrapped = unwrap(node);
+  if (!wrapped) return false;
+  const { type, body } = wrapped;
+  if (type === 'BoolExpr') {
+    const args = (body['args'] as unknown[] | undefined) ?? [];
+    if (body['boolop'] === 'AND_EXPR') return args.some((a) => tiesTenantColumn(context, a, tenantColumn));
+    if (body['boolop'] === 'OR_EXPR') return args.length > 0 && args.every((a) => tiesTenantColumn(context, a, tenantColumn));
+    return false;
+  }
+  if (type === 'A_Expr') {
+    const kind = body['kind'];
+    const equality = (kind === 'AEXPR_OP' || kind === 'AEXPR_OP_ANY' || kind === 'AEXPR_IN') && ['=', 'IS NOT DISTINCT FROM'].includes(operatorOf(body));
+    const notDistinct = kind === 'AEXPR_NOT_DISTINCT';
+    if (!equality && !notDistinct) return false;
+    const pairs: [unknown, unknown][] = [
+      [body['lexpr'], body['rexpr']],
+      [body['rexpr'], body['lexpr']],
+    ];
+    return pairs.some(([column, other]) => columnName(column) === tenantColumn && carriesTenantContext(context, other));
+  }
+  if (type === 'SubLink') {
+    if (body['subLinkType'] === 'ANY_SUBLINK') {
+      return columnName(body['testexpr']) === tenantColumn && carriesTenantContext(context, body['subselect']);
+    }
+    if (body['subLinkType'] === 'EXISTS_SUBLINK') return carriesTenantContext(context, body['subselect']) && mentionsColumn(body['subselect'], tenantColumn);
+  }
+  return false;
+}
+
+function mentionsColumn(node: unknown, column: string): boolean {
+  let found = false;
+  walkTree(node, (type, body) => {
+    if (type === 'ColumnRef' && columnName({ ColumnRef: body }) === column) found = true;
+  });
+  return found;
+}
+
+function readsSetting(node: unknown): boolean {
+  let found = false;
+  walkTree(node, (type, body) => {
+    if (type === 'FuncCall' && calledFunctionName(body).name === 'current_setting') found = true;
+  });
+  return found;
+}
+
+function sameColumn(a: unknown, b: unknown): boolean {
+  const fa = nameParts(nodeOf(a, 'ColumnRef')?.['fields']).join('.').toLowerCase();
+  return fa !== '' && fa === nameParts(nodeOf(b, 'ColumnRef')?.['fields']).join('.').toLowerCase();
+}
+
+/** A disjunct that is true exactly when the context is missing: `current_setting(…) IS NULL`, `current_setting(…) = ''`. */
+function failsOpen(node: unknown): string | undefined {
+  const test = nodeOf(node, 'NullTest');
+  if (test?.['nulltesttype'] === 'IS_NULL' && readsSetting(test['arg'])) return 'it lets every row through when the setting is NULL (`… IS NULL OR …`)';
+  const expr = nodeOf(node, 'A_Expr');
+  if (expr?.['kind'] === 'AEXPR_OP' && operatorOf(expr) === '=') {
+    for (const [a, b] of [
+      [expr['lexpr'], expr['rexpr']],
+      [expr['rexpr'], expr['lexpr']],
+    ] as const) {
+      if (readsSetting(a) && constantText(b) === '') return "it lets every row through when the setting is empty (`… = '' OR …`)";
+    }
+  }
+  return undefined;
+}
+
+/** Why an expression lets every row through (or every row when the context is missing), or undefined. */
+export function alwaysTrueReason(node: unknown): string | undefined {
+  const wrapped = unwrap(node);
+  if (!wrapped) return undefined;
+  const { type, body } = wrapped;
+  switch (type) {
+    case 'A_Const':
+      return constantText(node) === 'true' ? 'it is the constant `true`' : undefined;
+    case 'TypeCast':
+      return alwaysTrueReason(body['arg']);
+    case 'A_Expr': {
+      if (body['kind'] !== 'AEXPR_OP' || operatorOf(body) !== '=') return undefined;
+      const left = constantText(body['lexpr']);
+      const right = constantText(body['rexpr']);
+      if (left !== undefined && left === right) return `it compares two equal constants (\`${left} = ${right}\`)`;
+      if (sameColumn(body['lexpr'], body['rexpr'])) return 'it compares a column with itself';
+      for (const [column, other] of [
+        [body['lexpr'], body['rexpr']],
+        [body['rexpr'], body['lexpr']],
+      ] as const) {
+        const coalesce = nodeOf(other, 'CoalesceExpr');
+        const args = (coalesce?.['args'] as unknown[] | undefined) ?? [];
+        if (args.length > 1 && args.slice(1).some((a) => sameColumn(a, column))) {
+          return 'its COALESCE falls back to the column itself, which matches every row when the setting is missing';
+        }
+      }
+      return undefined;
+    }
+    case 'BoolExpr': {
+      const args = (body['args'] as unknown[] | undefined) ?? [];
+      if (body['boolop'] === 'OR_EXPR') {
+        for (const arg of args) {
+          const reason = alwaysTrueReason(arg);
+          if (reason) return `one of its OR branches is always true: ${reason}`;
+          const open = failsOpen(arg);
+          if (open) return open;
+        }
+        return undefined;
+      }
+      if (body['boolop'] === 'AND_EXPR') {
+        const reasons = args.map(alwaysTrueReason);
+        return reasons.length > 0 && reasons.every((r) => r !== undefined) ? reasons[0] : undefined;
+      }
+      return undefined;
+    }
+    case 'CoalesceExpr': {
+      const args = (body['args'] as unknown[] | undefined) ?? [];
+      const fallback = args.slice(1).find((a) => constantText(a) === 'true');
+      return fallback ? 'its COALESCE falls back to `true` when the setting is missing' : undefined;
+    }
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,43 @@
+import { contextReadHazards } from '@tenant-scope/sql-analyzer';
+import { policyReads } from '../policy-predicates.js';
+import { defineRule, displayName } from '../rule.js';
+import type { RuleReport } from '../rule.js';
+
+/** `current_setting(name)` without `missing_ok => true` in a policy or in a function a policy calls. */
+export const currentSettingMissingOk = defineRule({
+  id: 'current-setting-missing-ok',
+  meta: {
+    severity: 'error',
+    description: 'A policy reads a setting with `current_setting(name)`, which raises on connections that never set it.',
+    help: "Pass missing_ok: current_setting('app.tenant_id', true), and wrap it in NULLIF(…, '') before a cast.",
+    messages: {
+      raisesWhenUnset:
+        "`current_setting('{{name}}')` raises \"unrecognized configuration parameter\" on every connection that never set it; policy {{policy}} on {{table}} reads it{{via}}",
+    },
+  },
+  check(context) {
+    const reports: RuleReport[] = [];
+    const seen = new Set<string>();
+    for (const table of context.model.tables.values()) {
+      for (const policy of table.policies.values()) {
+        for (const { read, file, via } of policyReads(context, policy)) {
+          if (read.target !== 'custom' || !contextReadHazards(read).includes('raises-when-unset')) continue;
+          const key = `${file}:${read.range.start}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          reports.push({
+            source: { file, range: read.range },
+            messageId: 'raisesWhenUnset',
+            data: {
+              name: read.name ?? '?',
+              policy: policy.name,
+              table: displayName(table.schema, table.name),
+              via: via ? ` through ${displayName(via.schema, via.name)}()` : '',
+            },
+          });
+        }
+      }
+    }
+    return reports;
+  },
+});

@@ -1,0 +1,45 @@
+import { contextReadHazards } from '@tenant-scope/sql-analyzer';
+import { policyReads } from '../policy-predicates.js';
+import { defineRule, displayName } from '../rule.js';
+import type { RuleReport } from '../rule.js';
+
+/** `current_setting(name, true)` cast to a non-text type without `NULLIF(…, '')`. */
+export const currentSettingUnguardedCast = defineRule({
+  id: 'current-setting-unguarded-cast',
+  meta: {
+    severity: 'error',
+    description: "A policy casts a setting to a non-text type without NULLIF(…, ''), which raises once a pooled connection has had the setting set locally.",
+    help: "Cast through NULLIF: NULLIF(current_setting('app.tenant_id', true), '')::uuid (a missing tenant then matches no row).",
+    messages: {
+      castWithoutNullif:
+        "`current_setting('{{name}}')` is cast to {{type}} without NULLIF(…, ''): after a transaction-local set ends the setting reads '' on that connection and the cast raises; policy {{policy}} on {{table}} reads it{{via}}",
+    },
+  },
+  check(context) {
+    const reports: RuleReport[] = [];
+    const seen = new Set<string>();
+    for (const table of context.model.tables.values()) {
+      for (const policy of table.policies.values()) {
+        for (const { read, file, via } of policyReads(context, policy)) {
+          if (!contextReadHazards(read).includes('cast-without-nullif')) continue;
+          const key = `${file}:${read.range.start}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          const cast = read.wrappers.find((w) => w.kind === 'cast');
+          reports.push({
+            source: { file, range: read.range },
+            messageId: 'castWithoutNullif',
+            data: {
+              name: read.name ?? '?',
+              type: cast?.kind === 'cast' ? cast.type : 'a non-text type',
+              policy: policy.name,
+              table: displayName(table.schema, table.name),
+              via: via ? ` through ${displayName(via.schema, via.name)}()` : '',
+            },
+          });
+        }
+      }
+    }
+    return reports;
+  },
+});

@@ -1,0 +1,171 @@
+/**
+ * The schema a migration history (or a live catalog) leaves behind, as far as tenant isolation
+ * is concerned. Every item remembers the statement that made it what it is, so that a rule that
+ * judges the final state can point at the SQL a person has to change.
+ */
+import type { GucRead, GucWrite, SourceRange } from '@tenant-scope/sql-analyzer';
+
+/** A node of PostgreSQL's JSON parse tree (`{ NodeType: { field: … } }`). */
+export type ParseNode = Record<string, unknown>;
+
+/** The statement behind a model item: a file of the history (or a catalog object) and a range in it. */
+export interface StatementSource {
+  /** The file path as given to `lintSql`, or a catalog location such as `database:policy tenant_isolation on public.orders`. */
+  file: string;
+  /** UTF-16 offsets `[start, end)` into that file's text. */
+  range: SourceRange;
+}
+
+/** A column of a table. */
+export interface ColumnModel {
+  name: string;
+  /** Lowercased type name without schema (`uuid`, `int4`, `text`). */
+  type: string;
+  notNull: boolean;
+  /** Copied from a parent table (partition or inheritance child), not declared here. */
+  inherited: boolean;
+  /** The statement that declared the column or last changed its nullability. */
+  source: StatementSource;
+}
+
+/** The row-level security switches of a table and the statements that last flipped them. */
+export interface RowSecurity {
+  enabled: boolean;
+  forced: boolean;
+  enabledBy: StatementSource | null;
+  forcedBy: StatementSource | null;
+  /** The last `DISABLE ROW LEVEL SECURITY`, when it is what left RLS off. */
+  disabledBy: StatementSource | null;
+  /** The last `NO FORCE ROW LEVEL SECURITY`, when it is what left RLS unforced. */
+  unforcedBy: StatementSource | null;
+}
+
+/** A tenant-facing expression of a policy (USING or WITH CHECK). */
+export interface PolicyExpression {
+  /** The expression's parse tree. */
+  node: ParseNode;
+  /** The setting reads inside the expression, with ranges in `source.file`. */
+  reads: GucRead[];
+  /** Where the expression is written (inside the parentheses). */
+  source: StatementSource;
+}
+
+/** `ALL`, `SELECT`, `INSERT`, `UPDATE` or `DELETE`. */
+export type PolicyCommand = 'all' | 'select' | 'insert' | 'update' | 'delete';
+
+/** A row-level security policy. */
+export interface PolicyModel {
+  name: string;
+  /** Key of the table it is on (`schema.name`). */
+  table: string;
+  command: PolicyCommand;
+  /** Lowercased role names; `public` for PUBLIC. */
+  roles: string[];
+  permissive: boolean;
+  using: PolicyExpression | null;
+  withCheck: PolicyExpression | null;
+  /** The statement that last defined its expressions (CREATE POLICY or ALTER POLICY). */
+  source: StatementSource;
+}
+
+/** A table (plain or partitioned). */
+export interface TableModel {
+  schema: string;
+  name: string;
+  columns: Map<string, ColumnModel>;
+  rowSecurity: RowSecurity;
+  /** Policies by name. */
+  policies: Map<string, PolicyModel>;
+  /** Keys of the tables it is a partition or inheritance child of. */
+  parents: string[];
+  partitioned: boolean;
+  owner: string | null;
+  /** The CREATE TABLE (or the last rename or move). */
+  source: StatementSource;
+}
+
+/** A view. */
+export interface ViewModel {
+  schema: string;
+  name: string;
+  securityInvoker: boolean;
+  /** Keys (`schema.name`) of the relations its query reads. */
+  relations: string[];
+  materialized: boolean;
+  /** The statement that last defined its query or options. */
+  source: StatementSource;
+}
+
+/** A function or procedure. */
+export interface FunctionModel {
+  schema: string;
+  name: string;
+  /** Lowercased argument type names, or null when declared without them (ALTER FUNCTION f …). */
+  argumentTypes: string[];
+  language: string;
+  securityDefiner: boolean;
+  /** The `search_path` the function runs with (from `SET search_path`), or null. */
+  searchPath: string | null;
+  searchPathSource: StatementSource | null;
+  /** The setting reads and writes of its body, with ranges in `source.file`. */
+  reads: GucRead[];
+  writes: GucWrite[];
+  /** The body as written (empty for SQL-standard bodies). */
+  bodyText: string;
+  /** Keys of relations an SQL body reads or writes, from its parse tree. */
+  bodyRelations: string[];
+  /** The CREATE FUNCTION, or the last ALTER FUNCTION that made it SECURITY DEFINER or removed its search_path. */
+  source: StatementSource;
+}
+
+/** A role's attributes that matter to row-level security. */
+export interface RoleModel {
+  name: string;
+  bypassRls: boolean;
+  superuser: boolean;
+  /** The statement that last granted BYPASSRLS or SUPERUSER (or created the role). */
+  source: StatementSource;
+}
+
+/** Something in the history that switched row-level security off or took a policy away. */
+export interface RowSecurityWeakening {
+  kind: 'disable' | 'no-force' | 'drop-policy';
+  table: string;
+  /** For `drop-policy`, the policy that was dropped. */
+  policy: PolicyModel | null;
+  source: StatementSource;
+}
+
+/** A setting write anywhere in the history (statements, DO blocks, function bodies). */
+export interface ContextWrite {
+  write: GucWrite;
+  file: string;
+}
+
+/** A setting read anywhere in the history. */
+export interface ContextRead {
+  read: GucRead;
+  file: string;
+}
+
+/** The final state of a schema, plus the events that rules about history need. */
+export interface SchemaModel {
+  tables: Map<string, TableModel>;
+  views: Map<string, ViewModel>;
+  /** Functions by `schema.name(argtypes)`. */
+  functions: Map<string, FunctionModel>;
+  roles: Map<string, RoleModel>;
+  weakenings: RowSecurityWeakening[];
+  writes: ContextWrite[];
+  reads: ContextRead[];
+}
+
+/** An empty schema. */
+export function emptySchemaModel(): SchemaModel {
+  return { tables: new Map(), views: new Map(), functions: new Map(), roles: new Map(), weakenings: [], writes: [], reads: [] };
+}
+
+/** `schema.name`, with `public` for an unqualified name. */
+export function relationKey(schema: string | null | undefined, name: string): string {
+  return `${schema ?? 'public'}.${name}`;
+}
