@@ -3,6 +3,7 @@
  * leaking through connection pools. SQL is read with `@tenant-scope/sql-analyzer`.
  */
 import { createRequire } from 'node:module';
+import type { ESLint, Linter } from 'eslint';
 import { rules } from './rules/index.js';
 
 export type { TenantScopeSettings, TypeSpecifier } from './settings.js';
@@ -39,24 +40,20 @@ function prefixed(entries: Record<string, RuleEntry>): Record<string, RuleEntry>
   return Object.fromEntries(Object.entries(entries).map(([rule, entry]) => [`${namespace}/${rule}`, entry]));
 }
 
-/** A flat config object of this plugin. */
-export interface TenantScopeConfig {
-  name: string;
-  plugins: Record<string, TenantScopePlugin>;
-  rules: Record<string, RuleEntry>;
-  languageOptions?: { parserOptions: { projectService: boolean } };
-}
+/** A flat config object of this plugin (ESLint's own `Linter.Config`, so it type-checks in `eslint.config.ts`). */
+export type TenantScopeConfig = Linter.Config & { name: string; rules: Linter.RulesRecord };
 
-/** The plugin object: `meta`, `rules` and the flat `configs`. */
-export interface TenantScopePlugin {
+/** The plugin object: `meta`, `rules` and the flat `configs`, typed as ESLint's own `ESLint.Plugin`. */
+export interface TenantScopePlugin extends ESLint.Plugin {
   meta: { name: string; version: string; namespace: string };
-  rules: typeof rules;
+  rules: NonNullable<ESLint.Plugin['rules']>;
   configs: Record<'recommended' | 'strict' | 'recommended-type-checked', TenantScopeConfig>;
 }
 
 const plugin: TenantScopePlugin = {
   meta: { name, version, namespace },
-  rules,
+  // typescript-eslint's RuleModule type and ESLint's RuleDefinition describe the same objects differently.
+  rules: rules as unknown as TenantScopePlugin['rules'],
   configs: {} as TenantScopePlugin['configs'],
 };
 

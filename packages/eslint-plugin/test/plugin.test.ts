@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import plugin from '../src/index.js';
+import plugin, { rules } from '../src/index.js';
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const packageJson = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { name: string; version: string };
@@ -11,6 +11,10 @@ const ruleIds = Object.keys(plugin.rules).sort();
 describe('plugin', () => {
   it('has meta with the package name and version', () => {
     expect(plugin.meta).toEqual({ name: '@tenant-scope/eslint-plugin', version: packageJson.version, namespace: '@tenant-scope' });
+  });
+
+  it('exposes the same rule objects on the plugin as the rules export', () => {
+    expect(plugin.rules).toBe(rules);
   });
 
   it('has the seven rules of the specification', () => {
@@ -26,7 +30,7 @@ describe('plugin', () => {
   });
 
   describe.each(ruleIds)('%s', (ruleId) => {
-    const rule = plugin.rules[ruleId as keyof typeof plugin.rules];
+    const rule = rules[ruleId as keyof typeof rules];
 
     it('has a doc page with the sections every doc has', () => {
       const doc = readFileSync(join(packageDir, 'docs', 'rules', `${ruleId}.md`), 'utf8');
@@ -67,6 +71,6 @@ describe('plugin', () => {
     expect(Object.keys(plugin.configs.strict.rules).sort()).toEqual(ruleIds.map((id) => `@tenant-scope/${id}`));
     expect(plugin.configs['recommended-type-checked'].rules).toEqual(plugin.configs.recommended.rules);
     expect(plugin.configs['recommended-type-checked'].languageOptions).toEqual({ parserOptions: { projectService: true } });
-    for (const config of Object.values(plugin.configs)) expect(config.plugins['@tenant-scope']).toBe(plugin);
+    for (const config of Object.values(plugin.configs)) expect(config.plugins?.['@tenant-scope']).toBe(plugin);
   });
 });
