@@ -20,4 +20,4 @@ export {
   type TenantTransactionOptions,
 } from './scope-options.js';
 /** What `scope.audit()` returns. */
-export type { AuditCode, AuditFinding } from './audit.js';
+export type { AuditFinding } from './audit.js';

@@ -117,7 +117,7 @@ export class TenantScope<K extends string = string> {
 
   /** Startup checks of the connecting role, tenant tables and policies; reads the catalog once. */
   audit(): Promise<AuditFinding[]> {
-    return auditCatalog(this.raw, this.runtime.gucNames, this.options.tenantColumns ?? ['tenant_id']);
+    return auditCatalog(this.raw, this.options.tenantColumns ?? ['tenant_id']);
   }
 
   private place(): PoolCallPlace {

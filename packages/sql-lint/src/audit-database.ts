@@ -54,6 +54,23 @@ export async function auditDatabase(options: AuditOptions): Promise<AuditResult 
     };
   }
   try {
+    return await auditConnection(client, { appRole: options.appRole, config: options.config, location: redact(options.databaseUrl) });
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/**
+ * The audit on a connection the caller holds (for example a pool client at application startup):
+ * reads the catalog in a READ ONLY transaction that is rolled back, so it changes nothing.
+ * The connection must not be inside a transaction. `location` names the database in problems.
+ */
+export async function auditConnection(
+  client: pg.ClientBase,
+  options: { appRole?: string | undefined; config: LintConfig; location?: string },
+): Promise<AuditResult | { problem: InputProblem }> {
+  const location = options.location ?? 'the database';
+  try {
     await client.query('begin transaction isolation level repeatable read read only');
     let files;
     try {
@@ -64,7 +81,7 @@ export async function auditDatabase(options: AuditOptions): Promise<AuditResult 
     const appRole = options.appRole?.toLowerCase() ?? null;
     const { model, files: parsed } = buildSchemaModel(files);
     if (appRole && !model.roles.has(appRole)) {
-      return { problem: { message: `role "${options.appRole}" does not exist`, location: redact(options.databaseUrl), hint: 'pass the role your application connects as to --app-role' } };
+      return { problem: { message: `role "${options.appRole}" does not exist`, location, hint: 'pass the role your application connects as to --app-role' } };
     }
     const texts = new Map(parsed.map((f) => [f.path, { text: f.text, ignores: null }] as const));
     const findings = runRules(model, options.config, [...sqlLintRules, ...auditRules], texts, appRole);
@@ -76,10 +93,8 @@ export async function auditDatabase(options: AuditOptions): Promise<AuditResult 
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === '42501') {
-      return { problem: { message: `permission denied reading the catalog: ${(error as Error).message}`, location: redact(options.databaseUrl), hint: 'connect as a role that can read pg_catalog (any role can by default)' } };
+      return { problem: { message: `permission denied reading the catalog: ${(error as Error).message}`, location, hint: 'connect as a role that can read pg_catalog (any role can by default)' } };
     }
     throw error;
-  } finally {
-    await client.end().catch(() => {});
   }
 }

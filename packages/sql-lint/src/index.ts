@@ -35,3 +35,8 @@ export type { LintRule, RuleContext, RuleReport, Severity } from './rule.js';
 
 /** Keeps only the "up" part of files with up/down markers (dbmate, node-pg-migrate, goose). */
 export { upMigrationText } from './up-migration-text.js';
+
+/** The live audit: the catalog replayed into the schema model and judged by the same rules, plus app-role-bypasses-rls. */
+export { auditConnection, auditDatabase } from './audit-database.js';
+export type { AuditOptions, AuditResult } from './audit-database.js';
+export type { InputProblem } from './migration-files.js';
