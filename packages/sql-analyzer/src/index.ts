@@ -49,6 +49,14 @@ export { gucTarget } from './analyze-sql.js';
 export { contextReadHazards } from './context-read-hazards.js';
 export type { ContextReadHazard } from './context-read-hazards.js';
 
+/**
+ * PostgreSQL's lexical rules for finding ends the parse tree does not give (a closing
+ * parenthesis, a literal's extent): `sqlTokens(text, start, end)` yields tokens with UTF-16
+ * offsets, comments and blanks left out.
+ */
+export { sqlTokens } from './sql-lexer.js';
+export type { SqlToken } from './sql-lexer.js';
+
 /** Converts a UTF-16 offset to a 1-based line and column; `LineIndex` does it for many offsets of one text. */
 export { LineIndex, positionAt } from './source-text.js';
 
