@@ -5,7 +5,20 @@ import type { ViolationCode } from './tenant-scope-violation.js';
 export interface StatementViolation {
   code: Extract<ViolationCode, 'session-set' | 'transaction-control' | 'session-state'>;
   message: string;
+  /**
+   * For a session-level write of search_path, the role or an unknown setting: the RESET that undoes
+   * it once the statement has run (context settings are cleared by the check after COMMIT).
+   */
+  reset?: string;
 }
+
+const RESETS: Partial<Record<GucWrite['target'], string>> = {
+  'search-path': 'RESET search_path',
+  role: 'RESET ROLE',
+  'session-authorization': 'RESET SESSION AUTHORIZATION',
+  all: 'RESET ALL; RESET ROLE; RESET SESSION AUTHORIZATION',
+  unknown: 'RESET ALL; RESET ROLE; RESET SESSION AUTHORIZATION',
+};
 
 // Transaction control that keeps the tenant transaction open.
 const SAVEPOINT_OPERATIONS = new Set(['savepoint', 'release-savepoint', 'rollback-to-savepoint']);
@@ -65,5 +78,8 @@ function sessionSet(write: GucWrite, contextGucs: ReadonlySet<string>): Statemen
   }
   if (write.scope === 'transaction') return undefined;
   const how = write.scope === 'unknown' ? 'possibly at session level (is_local is not a literal)' : 'at session level';
-  return { code: 'session-set', message: `sets ${what} ${how}; it would outlive the tenant transaction` };
+  const violation: StatementViolation = { code: 'session-set', message: `sets ${what} ${how}; it would outlive the tenant transaction` };
+  const reset = named ? undefined : RESETS[write.target];
+  if (reset) violation.reset = reset;
+  return violation;
 }

@@ -47,6 +47,8 @@ export class TenantTransaction {
   private firstViolation: TenantScopeViolation | undefined;
   /** Leaked session-level values the connection arrived with, by setting index. */
   private priorLeaks = new Map<number, string>();
+  /** RESETs that undo session-level search_path or role changes the scope let through (warn mode). */
+  private readonly sessionResets = new Set<string>();
   private outsideReported = false;
   private lastQueryError: unknown;
   private readonly onConnectionError = (error: Error): void => {
@@ -162,10 +164,17 @@ export class TenantTransaction {
       return violation;
     }
     let refusal: TenantScopeViolation | undefined;
+    const resets: string[] = [];
     if (this.runtime.mode !== 'off' && sql !== undefined) {
       for (const found of statementViolations(sql, this.runtime.gucNames)) {
         refusal ??= this.raise(this.violation(found.code, found.message, sql, new Error()));
+        if (found.reset) resets.push(found.reset);
       }
+    }
+    if (!refusal && resets.length > 0) {
+      // The statement goes out (warn mode): undo it after COMMIT, on the same server connection, and discard the connection.
+      for (const reset of resets) this.sessionResets.add(reset);
+      this.doubt ??= new Error('a session-level search_path or role change ran inside the scope');
     }
     // The status is only current when nothing is in flight; it costs nothing to read, so every mode checks it.
     if (!this.outsideReported && this.inFlight === 0 && this.readySettled && this.client.getTransactionStatus() === 'I') {
@@ -202,7 +211,7 @@ export class TenantTransaction {
       await this.rollback();
       throw abortedError(this.lastQueryError);
     }
-    const checkSession = this.runtime.mode !== 'off' || this.priorLeaks.size > 0;
+    const checkSession = this.runtime.mode !== 'off' || this.priorLeaks.size > 0 || this.sessionResets.size > 0;
     if (!checkSession) {
       const committed = await this.endWith('COMMIT');
       if (committed.command === 'ROLLBACK') throw abortedError(this.lastQueryError);
@@ -227,7 +236,7 @@ export class TenantTransaction {
       return;
     }
     try {
-      if (this.priorLeaks.size > 0) await this.endBatch('ROLLBACK');
+      if (this.priorLeaks.size > 0 || this.sessionResets.size > 0) await this.endBatch('ROLLBACK');
       else await this.endWith('ROLLBACK');
     } catch (error) {
       this.doubt ??= asError(error);
@@ -247,12 +256,14 @@ export class TenantTransaction {
   private async endBatch(end: 'COMMIT' | 'ROLLBACK'): Promise<[pg.QueryResult, pg.QueryResult]> {
     let results: unknown;
     try {
-      results = await this.send(`${end}; ${this.runtime.sessionValuesSql}`);
+      const resets = [...this.sessionResets].map((reset) => `${reset}; `).join('');
+      results = await this.send(`${end}; ${resets}${this.runtime.sessionValuesSql}`);
     } catch (error) {
       this.doubt ??= asError(error);
       throw error;
     }
-    const [ended, session] = results as unknown as pg.QueryResult[];
+    const all = results as unknown as pg.QueryResult[];
+    const [ended, session] = [all[0], all[all.length - 1]];
     if (!ended || !session) throw new Error(`expected two results from ${end} and the session check`);
     return [ended, session];
   }

@@ -88,6 +88,22 @@ describe.skipIf(!pgbouncer.available)('through PgBouncer in transaction mode (de
     expect(await serverTenant()).toBe('');
   });
 
+  test('warn: a session-level search_path change inside withTenant is reported and undone on the server connection', async () => {
+    const { scope, violations } = recordingScope(pool, 'warn');
+    const defaultPath = (await pool.query<{ path: string }>(`select current_setting('search_path') as path`)).rows[0]?.path;
+
+    const seen = await scope.withTenant({ tenantId: tenantA }, async (client) => {
+      await client.query('SET search_path = pg_catalog');
+      return (await client.query<{ path: string }>(`select current_setting('search_path') as path`)).rows[0]?.path;
+    });
+
+    expect(seen).toBe('pg_catalog');
+    expect(codes(violations)).toEqual(['session-set']);
+    // One server connection behind PgBouncer: the next client gets the same backend, with the default back.
+    expect((await pool.query<{ path: string }>(`select current_setting('search_path') as path`)).rows[0]?.path).toBe(defaultPath);
+    expect(defaultPath).toBe('"$user", public');
+  });
+
   test('a value leaked by unguarded code is reported as leaked-context (every mode), overridden, and cleared on the server connection', async () => {
     const { scope, violations } = recordingScope(pool, 'off');
     await requestSettingSessionTenant(pool, tenantA);
