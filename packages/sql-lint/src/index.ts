@@ -29,8 +29,9 @@ export type {
   ViewModel,
 } from './schema-model.js';
 
-/** The built-in rules and their shape. */
+/** The built-in rules and their shape; `auditRules` are the ones only the live audit runs. */
 export { sqlLintRules } from './rules.js';
+export { auditRules } from './audit-rules.js';
 export type { LintRule, RuleContext, RuleReport, Severity } from './rule.js';
 
 /** Keeps only the "up" part of files with up/down markers (dbmate, node-pg-migrate, goose). */
