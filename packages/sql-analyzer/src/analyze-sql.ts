@@ -3,7 +3,7 @@
  * tree; tokens are scanned only for statements that produced a fact (to find exact ranges).
  */
 import { parseSnippet, parseSql } from './parse-sql.js';
-import type { ParseOptions, TemplateHole } from './parse-sql.js';
+import type { ParsedSql, ParseOptions, TemplateHole } from './parse-sql.js';
 import { findRoutineBody, plpgsqlExpressions } from './routine-bodies.js';
 import type {
   FactOrigin,
@@ -599,14 +599,13 @@ function walk(value: unknown, frames: Frame[], state: WalkState): void {
 }
 
 /**
- * Analyzes SQL text (any number of statements) for what it does to session state. Synchronous;
- * never throws for bad input. See `analyzeSql` in index.ts for the cached entry point.
+ * The facts of text already parsed with `parseSql`: the walk without a second parse, for tools
+ * that need the parse tree too (a schema model).
  */
-export function analyzeSqlUncached(text: string, options: ParseOptions = {}): SqlAnalysis {
-  const parsed = parseSql(text, options);
+export function analyzeParsedSql(parsed: ParsedSql): SqlAnalysis {
   if (parsed.error) return { error: parsed.error, statements: [], facts: [] };
   const facts: SessionFact[] = [];
-  const holes = options.holes ?? [];
+  const { holes } = parsed;
   const statements = parsed.statements.map((statement, index) => {
     const state: WalkState = {
       snippet: parsed.snippet,
@@ -625,4 +624,12 @@ export function analyzeSqlUncached(text: string, options: ParseOptions = {}): Sq
   });
   facts.sort((a, b) => a.range.start - b.range.start || a.range.end - b.range.end);
   return { error: null, statements, facts };
+}
+
+/**
+ * Analyzes SQL text (any number of statements) for what it does to session state. Synchronous;
+ * never throws for bad input. See `analyzeSql` in index.ts for the cached entry point.
+ */
+export function analyzeSqlUncached(text: string, options: ParseOptions = {}): SqlAnalysis {
+  return analyzeParsedSql(parseSql(text, options));
 }

@@ -39,6 +39,12 @@ export { initAnalyzer, isAnalyzerReady } from './wasm-parser.js';
  */
 export { parseSql } from './parse-sql.js';
 
+/**
+ * The facts of text already parsed with `parseSql`, without parsing it again: for tools that need
+ * the parse tree and the facts of the same text. Not cached.
+ */
+export { analyzeParsedSql } from './analyze-sql.js';
+
 /** Classifies a lowercased setting name: `custom` (dotted, e.g. `app.tenant_id`), `search-path`, `role`, … */
 export { gucTarget } from './analyze-sql.js';
 

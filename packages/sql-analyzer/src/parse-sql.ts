@@ -41,8 +41,9 @@ export interface ParsedSql {
   sql: string;
   statements: ParsedStatement[];
   error: SqlSyntaxError | null;
-  /** Parameter numbers that stand for template holes. */
+  /** Parameter numbers that stand for template holes, and where the holes are in `text`. */
   holeParameters: ReadonlySet<number>;
+  holes: readonly TemplateHole[];
   /** The parsed text with its offset mapping and tokens. */
   snippet: SqlSnippet;
 }
@@ -118,11 +119,12 @@ export function parseSnippet(
 export function parseSql(text: string, options: ParseOptions = {}): ParsedSql {
   let sql = text;
   let holeParameters = new Set<number>();
+  const holes = options.holes ?? [];
   if (options.holes && options.holes.length > 0) {
     const filled = fillHoles(text, options.holes);
     if (typeof filled === 'string') {
       const snippet = new SqlSnippet(text, (k) => k);
-      return { text, sql, statements: [], error: syntaxError(text, filled, 0), holeParameters, snippet };
+      return { text, sql, statements: [], error: syntaxError(text, filled, 0), holeParameters, holes, snippet };
     }
     sql = filled.sql;
     holeParameters = filled.numbers;
@@ -136,8 +138,9 @@ export function parseSql(text: string, options: ParseOptions = {}): ParsedSql {
       statements: [],
       error: syntaxError(text, parsed.error.message, parsed.error.offset),
       holeParameters,
+      holes,
       snippet,
     };
   }
-  return { text, sql, statements: parsed.statements, error: null, holeParameters, snippet };
+  return { text, sql, statements: parsed.statements, error: null, holeParameters, holes, snippet };
 }

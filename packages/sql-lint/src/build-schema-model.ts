@@ -2,7 +2,7 @@
  * Replays an ordered migration history into a `SchemaModel`: each statement changes the model
  * the way PostgreSQL would change its catalog, and each changed item remembers that statement.
  */
-import { analyzeSql, parseSql } from '@tenant-scope/sql-analyzer';
+import { analyzeParsedSql, parseSql } from '@tenant-scope/sql-analyzer';
 import type { GucRead, GucWrite, SessionFact, SourceRange, SqlSyntaxError } from '@tenant-scope/sql-analyzer';
 import {
   calledFunctionName,
@@ -662,8 +662,8 @@ export function buildSchemaModel(files: readonly SqlFile[]): BuiltSchema {
       parsedFiles.push({ ...file, statements: [], error: parsed.error });
       continue;
     }
-    const analysis = analyzeSql(file.text);
-    const facts = analysis.error ? [] : analysis.facts;
+    // The setting reads and writes of the same parse tree: no second parse.
+    const facts = analyzeParsedSql(parsed).facts;
     for (const fact of facts) {
       if (fact.kind === 'guc-write') model.writes.push({ write: fact, file: file.path });
       if (fact.kind === 'guc-read') model.reads.push({ read: fact, file: file.path });
@@ -684,11 +684,22 @@ export function buildSchemaModel(files: readonly SqlFile[]): BuiltSchema {
   return { model, files: parsedFiles };
 }
 
+// Rules resolve every call of every policy; an index by name keeps that linear in the history.
+// Built on first use, once the model is final (rules run after the whole history is replayed).
+const functionsByName = new WeakMap<SchemaModel, Map<string, FunctionModel[]>>();
+
 /** The model function a call in a policy expression resolves to (by name; the first overload). */
 export function resolveFunction(model: SchemaModel, funcCall: ParseNode): FunctionModel | undefined {
-  const { schema, name } = calledFunctionName(funcCall);
-  for (const fn of model.functions.values()) {
-    if (fn.name === name && (schema === undefined || fn.schema === schema)) return fn;
+  let index = functionsByName.get(model);
+  if (!index) {
+    index = new Map();
+    for (const fn of model.functions.values()) {
+      const overloads = index.get(fn.name);
+      if (overloads) overloads.push(fn);
+      else index.set(fn.name, [fn]);
+    }
+    functionsByName.set(model, index);
   }
-  return undefined;
+  const { schema, name } = calledFunctionName(funcCall);
+  return index.get(name)?.find((fn) => schema === undefined || fn.schema === schema);
 }

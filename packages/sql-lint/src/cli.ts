@@ -7,7 +7,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { initAnalyzer } from '@tenant-scope/sql-analyzer';
-import { auditDatabase } from './audit-database.js';
 import { auditRules } from './audit-rules.js';
 import { formatGithub } from './format-github.js';
 import { formatPretty } from './format-pretty.js';
@@ -57,7 +56,7 @@ function render(format: Format, findings: Finding[], texts: ReadonlyMap<string, 
     case 'github':
       return formatGithub(findings);
     case 'sarif':
-      return formatSarif(findings, rules, version());
+      return formatSarif(findings, texts, rules, version());
     default:
       return formatPretty(findings, texts, rules);
   }
@@ -124,6 +123,8 @@ async function main(argv: string[]): Promise<number> {
     if (inputs.length > 0) throw new UsageError('audit takes no paths; it reads the database given by --database-url');
     const url = values['database-url'] ?? process.env['DATABASE_URL'];
     if (!url) throw new UsageError('audit needs --database-url <url> (or DATABASE_URL)');
+    // Loaded here so that `lint` does not load the PostgreSQL client.
+    const { auditDatabase } = await import('./audit-database.js');
     const result = await auditDatabase({ databaseUrl: url, appRole: values['app-role'], config: loaded.config });
     if ('problem' in result) {
       printProblem(result.problem);

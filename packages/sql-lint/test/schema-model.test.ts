@@ -102,4 +102,30 @@ drop schema staging cascade;
     expect(files[1]?.error).toMatchObject({ line: 2, column: 8 });
     expect(model.tables.get('public.t')?.rowSecurity.enabled).toBe(false);
   });
+
+  test('setting reads and writes keep their statement and range among statements that cannot hold one', () => {
+    const text = `create table t (id int, tenant_id uuid not null);
+insert into t values (1, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11');
+create function set_tenant(t uuid) returns void language plpgsql as $$
+begin
+  perform set_config('app.tenant_id', t::text, false);
+end $$;
+update t set id = 2 where id = 1;
+create function touch() returns trigger language plpgsql as $$ begin new.id = 3; return new; end $$;
+create policy p on t using (tenant_id = current_setting('app.tenant_id', true)::uuid);
+`;
+    const { model } = buildSchemaModel([{ path: 'a.sql', text }]);
+    const write = model.writes[0]?.write;
+    expect(model.writes).toHaveLength(1);
+    expect(write && text.slice(write.range.start, write.range.end)).toBe("set_config('app.tenant_id', t::text, false)");
+    expect(write?.statementIndex).toBe(2);
+    expect([...model.functions.values()].map((fn) => [fn.name, fn.writes.length])).toEqual([
+      ['set_tenant', 1],
+      ['touch', 0],
+    ]);
+    const read = model.reads[0]?.read;
+    expect(model.reads).toHaveLength(1);
+    expect(read && text.slice(read.range.start, read.range.end)).toBe("current_setting('app.tenant_id', true)");
+    expect(read?.statementIndex).toBe(5);
+  });
 });

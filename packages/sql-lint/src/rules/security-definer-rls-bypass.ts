@@ -6,6 +6,9 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** A table name that, unquoted in a body, is one whole run of identifier characters. */
+const PLAIN_NAME = /^[\w$]+$/;
+
 /** Whether a function body uses a table: from its parse tree for SQL bodies, by name for other languages. */
 function usesTable(fn: FunctionModel, key: string, table: TableModel): boolean {
   if (fn.bodyRelations.includes(key)) return true;
@@ -29,17 +32,40 @@ export const securityDefinerRlsBypass = defineRule({
   },
   check(context) {
     const reports: RuleReport[] = [];
+    const tables = [...context.model.tables].filter(([, table]) => table.rowSecurity.enabled);
+    const order = new Map(tables.map(([key], i) => [key, i]));
+    // Only a table whose name is a word of the body (or a quoted identifier in it) can be used by
+    // name, so each body is matched against those few tables, not against every table.
+    const byName = new Map<string, number[]>();
+    const unusualNames: number[] = [];
+    tables.forEach(([, table], i) => {
+      if (!PLAIN_NAME.test(table.name)) unusualNames.push(i);
+      else byName.set(table.name.toLowerCase(), [...(byName.get(table.name.toLowerCase()) ?? []), i]);
+    });
     for (const fn of context.model.functions.values()) {
       if (!fn.securityDefiner) continue;
-      for (const [key, table] of context.model.tables) {
-        if (!table.rowSecurity.enabled || !usesTable(fn, key, table)) continue;
-        reports.push({
-          source: fn.source,
-          messageId: 'definerUsesRlsTable',
-          data: { function: displayName(fn.schema, fn.name), table: displayName(table.schema, table.name) },
-        });
-        break;
+      const candidates = new Set<number>();
+      for (const key of fn.bodyRelations) {
+        const i = order.get(key);
+        if (i !== undefined) candidates.add(i);
       }
+      if (fn.language !== 'sql') {
+        for (const word of fn.bodyText.match(/[\w$]+/g) ?? []) byName.get(word.toLowerCase())?.forEach((i) => candidates.add(i));
+        if (fn.bodyText.includes('"')) {
+          const lower = fn.bodyText.toLowerCase();
+          for (const [name, indexes] of byName) if (lower.includes(`"${name}"`)) indexes.forEach((i) => candidates.add(i));
+        }
+        unusualNames.forEach((i) => candidates.add(i));
+      }
+      // The first table in model order, as the report names one table per function.
+      const used = [...candidates].sort((a, b) => a - b).map((i) => tables[i]!).find(([key, table]) => usesTable(fn, key, table));
+      if (!used) continue;
+      const [, table] = used;
+      reports.push({
+        source: fn.source,
+        messageId: 'definerUsesRlsTable',
+        data: { function: displayName(fn.schema, fn.name), table: displayName(table.schema, table.name) },
+      });
     }
     return reports;
   },
