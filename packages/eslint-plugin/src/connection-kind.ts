@@ -150,6 +150,20 @@ function typedKind(node: TSESTree.Node, ctx: ConnectionContext): ConnectionKind 
  * information, when the project service provides it, is asked only when the syntax says nothing.
  */
 export function kindOf(node: TSESTree.Node, ctx: ConnectionContext, depth = 0): ConnectionKind {
+  if (depth > 0) return classify(node, ctx, depth);
+  // Several rules ask about the same receiver, and a type lookup is not cheap: answer each once per settings.
+  let known = kindsBySettings.get(ctx.settings);
+  if (!known) kindsBySettings.set(ctx.settings, (known = new WeakMap()));
+  const cached = known.get(node);
+  if (cached !== undefined) return cached;
+  const kind = classify(node, ctx, depth);
+  known.set(node, kind);
+  return kind;
+}
+
+const kindsBySettings = new WeakMap<TenantScopeSettings, WeakMap<TSESTree.Node, ConnectionKind>>();
+
+function classify(node: TSESTree.Node, ctx: ConnectionContext, depth: number): ConnectionKind {
   const kind = syntacticKind(node, ctx, depth);
   if (kind !== 'unknown') return kind;
   return typedKind(unwrapExpression(node), ctx);

@@ -51,10 +51,83 @@ export interface SqlQueryHandlers {
   onParseError?(query: Omit<SqlQuery, 'analysis'>, error: SqlSyntaxError): void;
 }
 
+/** A query found at one node: analyzed, or with the reason its text does not parse. */
+type FoundQuery = { query: SqlQuery; error: null } | { query: Omit<SqlQuery, 'analysis'>; error: SqlSyntaxError };
+
+/**
+ * The queries of one file, found once and shared by every rule that lints it in the same pass:
+ * without this, each rule would resolve the same SQL text again.
+ */
+interface FileQueries {
+  settings: TenantScopeSettings;
+  /** Nodes whose SQL is read with an enclosing query (`db.execute(sql.raw(…))`). */
+  consumed: WeakSet<TSESTree.Node>;
+  found: WeakMap<TSESTree.Node, FoundQuery | null>;
+}
+
+const queriesByFile = new WeakMap<object, FileQueries>();
+
+function fileQueriesOf(ctx: SqlQueryContext): FileQueries {
+  const shared = queriesByFile.get(ctx.sourceCode);
+  if (shared?.settings === ctx.settings) return shared;
+  const created: FileQueries = { settings: ctx.settings, consumed: new WeakSet(), found: new WeakMap() };
+  // Rules reading other settings (only possible when they are configured apart) keep their own.
+  if (!shared) queriesByFile.set(ctx.sourceCode, created);
+  return created;
+}
+
 function receiverOfTag(tag: TSESTree.Node): TSESTree.Node | null {
   if (tag.type === AST_NODE_TYPES.Identifier) return tag;
   if (tag.type === AST_NODE_TYPES.MemberExpression) return tag.object;
   return null;
+}
+
+/** Whether a call looks like `x.query(…)`: cheap, so that most calls of a file are passed over at once. */
+function mayBeQueryCall(node: TSESTree.CallExpression): boolean {
+  if (node.callee.type !== AST_NODE_TYPES.MemberExpression || node.arguments.length === 0) return false;
+  const method = calleeName(node.callee);
+  return method !== null && rawQueryMethods.has(method);
+}
+
+function queryOfCall(node: TSESTree.CallExpression, ctx: SqlQueryContext): Omit<SqlQuery, 'analysis'> | null {
+  const argument = node.arguments[0];
+  if (node.callee.type !== AST_NODE_TYPES.MemberExpression || !argument) return null;
+  const sql = resolveSqlText(argument, ctx);
+  return sql && { node, method: calleeName(node.callee), receiver: node.callee.object, sql };
+}
+
+function queryOfTag(node: TSESTree.TaggedTemplateExpression, ctx: SqlQueryContext): Omit<SqlQuery, 'analysis'> | null {
+  const isQueryTag =
+    isParameterizingTag(node.tag, ctx.sqlTags) || (node.tag.type === AST_NODE_TYPES.Identifier && kindOf(node.tag, ctx) !== 'unknown');
+  if (!isQueryTag) return null;
+  const sql = boundTemplateText(node, ctx);
+  return sql && { node, method: calleeName(node.tag), receiver: receiverOfTag(node.tag), sql };
+}
+
+/** The query at `node`, found (and analyzed) by the first rule that asks, or null. */
+function foundQuery<N extends SqlQuery['node']>(
+  node: N,
+  ctx: SqlQueryContext,
+  shared: FileQueries,
+  find: (node: N, ctx: SqlQueryContext) => Omit<SqlQuery, 'analysis'> | null,
+): FoundQuery | null {
+  const known = shared.found.get(node);
+  if (known !== undefined) return known;
+  let found: FoundQuery | null = null;
+  try {
+    const query = shared.consumed.has(node) ? null : find(node, ctx);
+    if (query) {
+      for (const source of query.sql.sourceNodes) {
+        if (source.range[0] >= query.node.range[0] && source.range[1] <= query.node.range[1]) shared.consumed.add(source);
+      }
+      const analysis = analyzeSql(query.sql.text, query.sql.holes.length > 0 ? { holes: query.sql.holes } : undefined);
+      found = analysis.error ? { query, error: analysis.error } : { query: { ...query, analysis }, error: null };
+    }
+  } catch {
+    // An AST shape this plugin did not foresee must not fail the user's lint run.
+  }
+  shared.found.set(node, found);
+  return found;
 }
 
 /**
@@ -63,44 +136,22 @@ function receiverOfTag(tag: TSESTree.Node): TSESTree.Node | null {
  * with the outer call. Exceptions from unexpected code shapes are swallowed: a lint run never fails here.
  */
 export function sqlQueryListener(ctx: SqlQueryContext, handlers: SqlQueryHandlers): TSESLint.RuleListener {
-  const consumed = new WeakSet<TSESTree.Node>();
-
-  const handle = (query: Omit<SqlQuery, 'analysis'>): void => {
-    for (const source of query.sql.sourceNodes) {
-      if (source.range[0] >= query.node.range[0] && source.range[1] <= query.node.range[1]) consumed.add(source);
+  const shared = fileQueriesOf(ctx);
+  const deliver = (found: FoundQuery | null): void => {
+    if (!found) return;
+    try {
+      if (found.error) handlers.onParseError?.(found.query, found.error);
+      else handlers.onQuery(found.query);
+    } catch {
+      // See foundQuery.
     }
-    const analysis = analyzeSql(query.sql.text, query.sql.holes.length > 0 ? { holes: query.sql.holes } : undefined);
-    if (analysis.error) handlers.onParseError?.(query, analysis.error);
-    else handlers.onQuery({ ...query, analysis });
   };
-
   return {
     CallExpression(node): void {
-      try {
-        if (consumed.has(node) || node.callee.type !== AST_NODE_TYPES.MemberExpression) return;
-        const method = calleeName(node.callee);
-        const argument = node.arguments[0];
-        if (method === null || !rawQueryMethods.has(method) || !argument) return;
-        const sql = resolveSqlText(argument, ctx);
-        if (sql) handle({ node, method, receiver: node.callee.object, sql });
-      } catch {
-        // An AST shape this plugin did not foresee must not fail the user's lint run.
-      }
+      if (mayBeQueryCall(node)) deliver(foundQuery(node, ctx, shared, queryOfCall));
     },
     TaggedTemplateExpression(node): void {
-      try {
-        if (consumed.has(node)) return;
-        const receiver = receiverOfTag(node.tag);
-        const method = calleeName(node.tag);
-        const isQueryTag =
-          isParameterizingTag(node.tag, ctx.sqlTags) ||
-          (node.tag.type === AST_NODE_TYPES.Identifier && kindOf(node.tag, ctx) !== 'unknown');
-        if (!isQueryTag) return;
-        const sql = boundTemplateText(node, ctx);
-        if (sql) handle({ node, method, receiver, sql });
-      } catch {
-        // See CallExpression.
-      }
+      deliver(foundQuery(node, ctx, shared, queryOfTag));
     },
   };
 }

@@ -121,3 +121,22 @@ describe('robustness: odd code never fails a lint run', () => {
     expect(found).toEqual([]);
   });
 });
+
+describe('queries found once per file and shared by the rules', () => {
+  it('gives every rule the same queries, and nested SQL only with its outer call', () => {
+    const code = [
+      'const pool = new pg.Pool();',
+      "await pool.query(`SET app.tenant_id = '${t}'; BEGIN`);",
+      'await pool.execute(sql.raw(`SET app.tenant_id = ${t}`));',
+    ].join('\n');
+    expect(lint(code)).toEqual([
+      '2:7 @tenant-scope/require-tenant-scope unscopedQuery',
+      '2:19 @tenant-scope/no-session-set sessionSet',
+      '2:42 @tenant-scope/no-interpolated-context interpolatedContext',
+      '2:47 @tenant-scope/no-pool-transaction poolTransaction',
+      '3:7 @tenant-scope/require-tenant-scope unscopedQuery',
+      '3:29 @tenant-scope/no-session-set sessionSet',
+      '3:51 @tenant-scope/no-interpolated-context interpolatedContext',
+    ]);
+  });
+});
