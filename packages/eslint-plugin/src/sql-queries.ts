@@ -1,5 +1,5 @@
 import type { SqlAnalysis, SqlSyntaxError } from '@tenant-scope/sql-analyzer';
-import { analyzeSql } from '@tenant-scope/sql-analyzer';
+import { analyzeSql, mayAffectSessionState } from '@tenant-scope/sql-analyzer';
 import type { TSESLint, TSESTree } from '@typescript-eslint/utils';
 import { AST_NODE_TYPES } from '@typescript-eslint/utils';
 import type { ConnectionContext } from './connection-kind.js';
@@ -49,6 +49,8 @@ export interface SqlQueryHandlers {
   onQuery(query: SqlQuery): void;
   /** Text that does not parse as SQL (it is otherwise skipped). */
   onParseError?(query: Omit<SqlQuery, 'analysis'>, error: SqlSyntaxError): void;
+  /** Set when `onParseError` reports: then every text is parsed, not only text that may hold a fact. */
+  wantsParseErrors?: boolean;
 }
 
 /** A query found at one node: analyzed, or with the reason its text does not parse. */
@@ -63,14 +65,19 @@ interface FileQueries {
   /** Nodes whose SQL is read with an enclosing query (`db.execute(sql.raw(…))`). */
   consumed: WeakSet<TSESTree.Node>;
   found: WeakMap<TSESTree.Node, FoundQuery | null>;
+  /** Whether some rule reports SQL that does not parse; otherwise text without any fact word is not parsed. */
+  parseErrorsWanted: boolean;
 }
+
+// What a text with none of the words a fact needs is analyzed to (it is not parsed at all).
+const NO_FACTS: SqlAnalysis = Object.freeze({ error: null, statements: [], facts: [] }) as unknown as SqlAnalysis;
 
 const queriesByFile = new WeakMap<object, FileQueries>();
 
 function fileQueriesOf(ctx: SqlQueryContext): FileQueries {
   const shared = queriesByFile.get(ctx.sourceCode);
   if (shared?.settings === ctx.settings) return shared;
-  const created: FileQueries = { settings: ctx.settings, consumed: new WeakSet(), found: new WeakMap() };
+  const created: FileQueries = { settings: ctx.settings, consumed: new WeakSet(), found: new WeakMap(), parseErrorsWanted: false };
   // Rules reading other settings (only possible when they are configured apart) keep their own.
   if (!shared) queriesByFile.set(ctx.sourceCode, created);
   return created;
@@ -120,7 +127,11 @@ function foundQuery<N extends SqlQuery['node']>(
       for (const source of query.sql.sourceNodes) {
         if (source.range[0] >= query.node.range[0] && source.range[1] <= query.node.range[1]) shared.consumed.add(source);
       }
-      const analysis = analyzeSql(query.sql.text, query.sql.holes.length > 0 ? { holes: query.sql.holes } : undefined);
+      // Most application SQL has no word a fact needs; parsing it would only find nothing.
+      const analysis =
+        !shared.parseErrorsWanted && !mayAffectSessionState(query.sql.text)
+          ? NO_FACTS
+          : analyzeSql(query.sql.text, query.sql.holes.length > 0 ? { holes: query.sql.holes } : undefined);
       found = analysis.error ? { query, error: analysis.error } : { query: { ...query, analysis }, error: null };
     }
   } catch {
@@ -137,6 +148,7 @@ function foundQuery<N extends SqlQuery['node']>(
  */
 export function sqlQueryListener(ctx: SqlQueryContext, handlers: SqlQueryHandlers): TSESLint.RuleListener {
   const shared = fileQueriesOf(ctx);
+  if (handlers.wantsParseErrors) shared.parseErrorsWanted = true;
   const deliver = (found: FoundQuery | null): void => {
     if (!found) return;
     try {

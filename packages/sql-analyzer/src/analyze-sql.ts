@@ -55,7 +55,19 @@ const MAX_NESTING = 8;
  * inside a function or DO block, so BEGIN/START/END are left out: PL/pgSQL blocks use them).
  */
 const FACT_WORDS =
-  /\b(?:set|reset|set_config|current_setting|show|discard|commit|rollback|abort|savepoint|release|prepare|deallocate|listen|unlisten|temp|temporary|hold|load|pg_(?:try_)?advisory_\w+)\b/i;
+  /\b(?:set|reset|set_config|current_setting|show|discard|commit|rollback|abort|savepoint|release|prepare|deallocate|listen|unlisten|temp|temporary|hold|load|pg_(?:try_)?advisory_\w+)\b|u&/i;
+
+/** The same words at the top level, where transactions can also begin (BEGIN, START, END). */
+const TOP_LEVEL_FACT_WORDS = new RegExp(`${FACT_WORDS.source}|\\b(?:begin|start|end)\\b`, 'i');
+
+/**
+ * False when `text` cannot produce any fact: it has none of the words every fact needs (a
+ * quoted or Unicode-escaped name cannot spell them either without `U&`). A cheap test for callers
+ * that see much SQL and need only facts; `analyzeSql` would still report a syntax error.
+ */
+export function mayAffectSessionState(text: string): boolean {
+  return TOP_LEVEL_FACT_WORDS.test(text);
+}
 
 const TRANSACTION_OPERATIONS: Record<string, TransactionControl['operation']> = {
   TRANS_STMT_BEGIN: 'begin',

@@ -45,6 +45,12 @@ export { parseSql } from './parse-sql.js';
  */
 export { analyzeParsedSql } from './analyze-sql.js';
 
+/**
+ * A cheap pre-test: false when the text has none of the words any fact needs, so `analyzeSql`
+ * would find no fact in it (it may still report a syntax error).
+ */
+export { mayAffectSessionState } from './analyze-sql.js';
+
 /** Classifies a lowercased setting name: `custom` (dotted, e.g. `app.tenant_id`), `search-path`, `role`, … */
 export { gucTarget } from './analyze-sql.js';
 

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { analyzeSql, initAnalyzer } from '@tenant-scope/sql-analyzer';
+import { analyzeSql, initAnalyzer, mayAffectSessionState } from '@tenant-scope/sql-analyzer';
 import { expectFacts } from './expect-facts.js';
 import type { ExpectedFact } from './expect-facts.js';
 
@@ -364,10 +364,25 @@ describe('analyzeSql', () => {
           const analysis = analyzeSql(c.sql);
           expect(analysis.error).toBeNull();
           expectFacts(c.sql, analysis.facts, c.facts);
+          if (analysis.facts.length > 0) expect(mayAffectSessionState(c.sql)).toBe(true);
         });
       }
     });
   }
+
+  it('mayAffectSessionState is false only for text without any word a fact needs', () => {
+    for (const sql of [
+      'SELECT id, amount FROM invoices WHERE tenant_id = $1',
+      'INSERT INTO invoices (tenant_id, amount) VALUES ($1, $2) RETURNING id',
+      'WITH t AS (SELECT * FROM invoices) SELECT count(*) FROM t',
+    ]) {
+      expect(mayAffectSessionState(sql)).toBe(false);
+      expect(analyzeSql(sql).facts).toEqual([]);
+    }
+    expect(mayAffectSessionState('UPDATE invoices SET paid = true')).toBe(true);
+    expect(mayAffectSessionState('select U&"set\\005fconfig"(\'app.x\', \'1\', false)')).toBe(true);
+    expect(mayAffectSessionState('begin')).toBe(true);
+  });
 
   it('reports statements with trimmed ranges and their node types', () => {
     const sql = "  -- leading comment\nBEGIN ;\n/* c */ SELECT 1;\n\nCOMMIT";

@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres } from '@tenant-scope/pg-harness';
 import type { PostgresServer } from '@tenant-scope/pg-harness';
-import { analyzeSql, contextReadHazards, initAnalyzer } from '@tenant-scope/sql-analyzer';
+import { analyzeSql, contextReadHazards, initAnalyzer, mayAffectSessionState } from '@tenant-scope/sql-analyzer';
 import type { GucRead, GucWrite } from '@tenant-scope/sql-analyzer';
 
 type Verdict = 'session' | 'transaction' | 'none';
@@ -179,6 +179,7 @@ describe('oracle: session or transaction, as PostgreSQL decides', () => {
   for (const c of cases) {
     it(`${c.name}: ${c.sql}`, async () => {
       const verdict = verdictOf(c);
+      expect(mayAffectSessionState(c.setup ? `${c.setup};${c.sql}` : c.sql)).toBe(true);
       const survived = await survives(c);
       expect({ verdict, survived }).toEqual({ verdict: c.expected, survived: c.expected === 'session' });
     });

@@ -75,6 +75,7 @@ export default createRule<Options, MessageIds>({
   create(context, [options]) {
     const ctx = sqlQueryContext(context);
     return sqlQueryListener(ctx, {
+      wantsParseErrors: options.reportParseErrors === true,
       onParseError(query, error) {
         if (!options.reportParseErrors) return;
         safely(() => context.report({ node: query.node, messageId: 'unparsableSql', data: { message: error.message } }));

@@ -209,6 +209,12 @@ ruleTester.run('no-session-set', rule, {
       errors: [{ messageId: 'sessionSet', line: 2, column: 1, endColumn: 28, suggestions: [{ messageId: 'useSetLocal', output: 'await client.query(`select 1;\r\nSET LOCAL app.tenant_id = ${ id };`);' }] }],
     },
     {
+      name: 'reportParseErrors reports text that does not parse even without any session word',
+      code: "await pool.query('SELEC id FROM invoices');",
+      options: [{ reportParseErrors: true }],
+      errors: [{ messageId: 'unparsableSql', line: 1, column: 7 }],
+    },
+    {
       name: 'reportParseErrors reports text that does not parse',
       code: "await pool.query('SET app.tenant_id =');",
       options: [{ reportParseErrors: true }],
