@@ -66,7 +66,7 @@ const typeSpecifierSchema = {
   ],
 } as const;
 
-/** JSON schema of `settings['tenant-scope']`, shown in the README and checked by `readSettings`. */
+/** JSON schema of `settings['tenant-scope']`, shown in the README; `readSettings` enforces it. */
 export const settingsSchema = {
   type: 'object',
   additionalProperties: false,
@@ -110,11 +110,42 @@ function typeList(value: unknown): TypeSpecifier[] {
 
 const cache = new WeakMap<object, TenantScopeSettings>();
 
-/** Reads `settings['tenant-scope']`, with defaults for anything not given; wrong shapes are ignored. */
+/** A configuration mistake in `settings['tenant-scope']`: an unknown key or a value of the wrong shape. */
+export class TenantScopeSettingsError extends Error {
+  override readonly name = 'TenantScopeSettingsError';
+}
+
+function isTypeSpecifier(value: unknown): boolean {
+  return typeof value === 'string' || (typeof value === 'object' && value !== null && 'from' in value && 'name' in value);
+}
+
+/** What is wrong with the given settings, one line each (empty when nothing is). */
+function settingsProblems(given: Record<string, unknown>): string[] {
+  const known = Object.keys(settingsSchema.properties);
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(given)) {
+    if (!known.includes(key)) {
+      problems.push(`unknown key "${key}" (known: ${known.join(', ')})`);
+      continue;
+    }
+    const itemOk = key === 'poolTypes' || key === 'clientTypes' ? isTypeSpecifier : (v: unknown) => typeof v === 'string';
+    if (!Array.isArray(value) || !value.every(itemOk)) {
+      const want = key === 'poolTypes' || key === 'clientTypes' ? 'an array of type names or { from, name } specifiers' : 'an array of strings';
+      problems.push(`"${key}" must be ${want}, got ${JSON.stringify(value)}`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * Reads `settings['tenant-scope']`, with defaults for anything not given. An unknown key or a value
+ * of the wrong shape is a configuration error, reported like ESLint's own for invalid rule options.
+ */
 export function readSettings(context: Readonly<TSESLint.RuleContext<string, readonly unknown[]>>): TenantScopeSettings {
   try {
     return readGivenSettings(context);
-  } catch {
+  } catch (error) {
+    if (error instanceof TenantScopeSettingsError) throw error;
     // Settings objects with throwing getters or proxies must not fail the lint run: use the defaults.
     return readGivenSettings({ settings: {} });
   }
@@ -126,6 +157,10 @@ function readGivenSettings(context: { settings: unknown }): TenantScopeSettings 
   const cached = cache.get(key);
   if (cached) return cached;
   const given = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+  const problems = settingsProblems(given);
+  if (problems.length > 0) {
+    throw new TenantScopeSettingsError(`@tenant-scope/eslint-plugin: invalid settings['tenant-scope']:\n  ${problems.join('\n  ')}`);
+  }
   const contextGucs = stringList(given.contextGucs);
   const settings: TenantScopeSettings = {
     contextGucs: contextGucs ? contextGucs.map((name) => name.toLowerCase()) : null,

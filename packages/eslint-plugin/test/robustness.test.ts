@@ -84,13 +84,19 @@ describe('robustness: odd code never fails a lint run', () => {
     expect(read.contextGucs).toBeNull();
   });
 
-  it('ignores settings of the wrong shape', () => {
-    const read = readSettings({ settings: { 'tenant-scope': { pools: 'db', wrappers: [1, 'scoped'], contextGucs: ['App.Tenant_Id'], poolTypes: [null, 'Db'] } } } as never);
-    expect(read.pools).toEqual([]);
-    expect(read.wrappers).toEqual(['scoped']);
-    expect(read.contextGucs).toEqual(['app.tenant_id']);
-    expect(read.poolTypes.at(-1)).toBe('Db');
-    expect(read.poolTypes).not.toContain(null);
+  it('rejects settings of the wrong shape and unknown keys with a clear configuration error', () => {
+    const read = (given: Record<string, unknown>) => () => readSettings({ settings: { 'tenant-scope': given } } as never);
+    expect(read({ pools: 'db' })).toThrow(`@tenant-scope/eslint-plugin: invalid settings['tenant-scope']:\n  "pools" must be an array of strings, got "db"`);
+    expect(read({ wrappers: [1, 'scoped'] })).toThrow('"wrappers" must be an array of strings, got [1,"scoped"]');
+    expect(read({ poolTypes: [null, 'Db'] })).toThrow('"poolTypes" must be an array of type names or { from, name } specifiers, got [null,"Db"]');
+    expect(read({ pool: ['db'] })).toThrow('unknown key "pool" (known: contextGucs, wrappers, unscopedWrappers, pools, sqlTags, poolTypes, clientTypes)');
+    expect(readSettings({ settings: { 'tenant-scope': { contextGucs: ['App.Tenant_Id'], poolTypes: ['Db', { from: 'package', name: 'Sql', package: 'postgres' }] } } } as never)).toMatchObject({
+      contextGucs: ['app.tenant_id'],
+    });
+  });
+
+  it('reports invalid settings as a configuration error of the lint run', () => {
+    expect(() => lint("await pool.query('select 1');", { 'tenant-scope': { pool: ['db'] } })).toThrow(/unknown key "pool"/);
   });
 
   it('swallows exceptions from AST shapes no parser produces', () => {
