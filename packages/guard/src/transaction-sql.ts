@@ -31,14 +31,15 @@ export function enterSql(gucs: readonly string[]): string {
 
 /**
  * Reads each setting's session-level value (`survived_<i>`; run it right after the transaction
- * ended) and empties those that carry one, so a leaked value does not reach the next user of the
- * server connection. Sent in the same simple-protocol message as COMMIT/ROLLBACK, so it runs on
- * the same server connection (PgBouncer releases it only at the message's ReadyForQuery).
+ * ended) and then empties it, so a leaked value does not reach the next user of the server
+ * connection. A target list is evaluated in order, so each read comes before its clear; clearing
+ * an empty value changes nothing a policy can see ('' either way). Sent in the same
+ * simple-protocol message as COMMIT/ROLLBACK, so it runs on the same server connection
+ * (PgBouncer releases it only at the message's ReadyForQuery).
  */
 export function sessionValuesSql(gucs: readonly string[]): string {
-  const reads = gucs.map((guc, i) => `current_setting(${literal(guc)}, true) AS survived_${i}`).join(', ');
-  const clears = gucs.map((guc, i) => `CASE WHEN survived.survived_${i} <> '' THEN set_config(${literal(guc)}, '', false) END AS cleared_${i}`).join(', ');
-  return `SELECT survived.*, ${clears} FROM (SELECT ${reads} OFFSET 0) AS survived`;
+  const columns = gucs.map((guc, i) => `current_setting(${literal(guc)}, true) AS survived_${i}, set_config(${literal(guc)}, '', false) AS cleared_${i}`);
+  return `SELECT ${columns.join(', ')}`;
 }
 
 /** The non-empty values in a row of `enterSql` (`prior_`) or `sessionValuesSql` (`survived_`), by setting index. */
