@@ -21,6 +21,10 @@ type Frame = { kind: 'tenant'; values: readonly string[]; transaction: TenantTra
 // How many connections that arrive inside an open transaction are discarded before giving up.
 const CHECKOUT_ATTEMPTS = 3;
 
+// Stands in for the call site where no violation can reach anyone (assertions off, no onViolation):
+// capturing a stack costs several microseconds per transaction on a busy machine.
+const CALL_SITE_NOT_CAPTURED = Object.assign(new Error(), { stack: 'Error\n    call site not captured: assertions are off and there is no onViolation' });
+
 /**
  * Tenant context for one node-postgres pool: runs work in transactions that carry the context,
  * checks what that work does (per `assertions`), and hands out a guarded pool.
@@ -35,12 +39,15 @@ export class TenantScope<K extends string = string> {
   private readonly runtime: ScopeRuntime;
   private readonly frames = new AsyncLocalStorage<Frame>();
   private readonly options: TenantScopeOptions<K>;
+  /** Whether a violation can reach anyone (a log line or onViolation), so call sites are worth their stack. */
+  private readonly capturesCallSites: boolean;
 
   constructor(pool: pg.Pool, options: TenantScopeOptions<K>) {
     this.options = options;
     this.raw = rawPool(pool);
     this.assertions = resolveAssertionMode(options.assertions, process.env.TENANT_SCOPE_ASSERT);
     this.gucs = contextGucsFrom(options.context, options.validate);
+    this.capturesCallSites = this.assertions !== 'off' || options.onViolation !== undefined;
     const names = this.gucs.map((g) => g.guc);
     this.runtime = {
       mode: this.assertions,
@@ -80,7 +87,7 @@ export class TenantScope<K extends string = string> {
       frame.transaction.noteViolation(violation);
       if (this.assertions === 'throw') throw violation;
     }
-    const callSite = new Error();
+    const callSite = this.capturesCallSites ? new Error() : CALL_SITE_NOT_CAPTURED;
     const client = await this.checkout(callSite);
     const transaction = new TenantTransaction(this.runtime, client, callSite);
     return this.frames.run({ kind: 'tenant', values, transaction }, () => transaction.run(values, fn, options));

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { AssertionMode, ContextGuc, TenantTransactionOptions } from './scope-options.js';
 import { statementViolations } from './statement-violations.js';
 import { TenantScopeViolation, type ViolationCode } from './tenant-scope-violation.js';
+import { enterQueryFactory } from './enter-query.js';
 import { beginSql, nonEmptyValues } from './transaction-sql.js';
 
 /** What a transaction needs from the scope that runs it. */
@@ -88,9 +89,7 @@ export class TenantTransaction {
     this.setPipeline(true);
     const uncork = cork(this.client);
     try {
-      const begin = this.send(beginSql(options));
-      const enter = this.send(this.runtime.enterSql, [...values]);
-      this.ready = Promise.all([begin, enter]).then(([, entered]) => this.checkArrival(entered.rows[0]));
+      this.ready = this.enter(beginSql(options), values).then((entered) => this.checkArrival(entered.rows[0]));
       this.ready.then(
         () => (this.readySettled = true),
         (error: unknown) => {
@@ -268,10 +267,32 @@ export class TenantTransaction {
     return [ended, session];
   }
 
+  /** BEGIN and the context statement; resolves to the context statement's result. */
+  private enter(begin: string, values: readonly string[]): Promise<pg.QueryResult> {
+    const makeQuery = enterQueryFactory(this.client);
+    if (makeQuery === null) {
+      const began = this.send(begin);
+      return Promise.all([began, this.send(this.runtime.enterSql, [...values])]).then(([, entered]) => entered);
+    }
+    return this.track(
+      new Promise<pg.QueryResult[]>((resolve, reject) => {
+        this.client.query(makeQuery(begin, this.runtime.enterSql, [...values], (error, results) => (error ? reject(error) : resolve(results ?? []))));
+      }),
+    ).then((results) => {
+      const entered = results[1];
+      if (!entered) throw new Error('expected the results of BEGIN and the context statement');
+      return entered;
+    });
+  }
+
   /** Sends a statement on the connection, counting it in flight (pipeline mode ends when none is). */
   private send(config: QueryConfig, values?: unknown[]): Promise<pg.QueryResult> {
+    return this.track(values === undefined ? this.client.query(config) : this.client.query(config as string, values));
+  }
+
+  /** Counts a query in flight until it settles. */
+  private track<R>(query: Promise<R>): Promise<R> {
     this.inFlight++;
-    const query = values === undefined ? this.client.query(config) : this.client.query(config as string, values);
     return query.then(
       (result) => {
         this.settled();

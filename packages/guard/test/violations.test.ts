@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type pg from 'pg';
 import { startPostgres, type PostgresServer } from '@tenant-scope/pg-harness';
-import { TenantScopeViolation } from '@tenant-scope/guard';
+import { createTenantScope, TenantScopeViolation } from '@tenant-scope/guard';
 import { appRole, createTenantDatabase, sideEffects, type TenantDatabase } from './tenant-database.js';
 import { codes, recordingScope, rejection } from './scope-fixture.js';
 
@@ -79,7 +79,20 @@ describe('leaked-context', () => {
 
     expect(seen).toEqual(Array.from({ length: database.rowsPerTenant }, () => tenantA));
     expect(codes(violations)).toEqual(['leaked-context']);
+    // onViolation listens, so the call site is captured in off mode too.
+    expect(violations[0]?.callSite.split('\n')[0]).toContain('violations.test.ts');
     expect(logged).toEqual([]);
+    expect(await sessionTenant(pool)).toBeNull();
+  });
+
+  test('off without onViolation: nobody hears of it (no call site is captured), but the value is still overridden, cleared and the connection discarded', async () => {
+    const pool = onePool();
+    const scope = createTenantScope(pool, { context: { tenantId: 'app.tenant_id' }, assertions: 'off' });
+    await leakSessionTenant(pool, tenantB);
+
+    const seen = await scope.withTenant({ tenantId: tenantA }, tenantsSeen);
+
+    expect(seen).toEqual(Array.from({ length: database.rowsPerTenant }, () => tenantA));
     expect(await sessionTenant(pool)).toBeNull();
   });
 

@@ -1,0 +1,127 @@
+import { once } from 'node:events';
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import pg from 'pg';
+import { startPostgres, type PostgresServer } from '@tenant-scope/pg-harness';
+import { createTenantScope } from '@tenant-scope/guard';
+import { appRole, createTenantDatabase, type TenantDatabase } from './tenant-database.js';
+
+/**
+ * A TCP proxy between one client and the server that records what crosses it: each chunk the
+ * client writes, and the type of each message the server sends (parsed by its length prefix).
+ */
+class WireRecorder {
+  readonly clientWrites: Buffer[] = [];
+  readonly serverMessages: string[] = [];
+  private readonly server: net.Server;
+  private pending = Buffer.alloc(0);
+
+  constructor(target: { host: string; port: number }) {
+    this.server = net.createServer((client) => {
+      const upstream = net.connect(target.port, target.host);
+      client.on('data', (chunk: Buffer) => {
+        this.clientWrites.push(chunk);
+        upstream.write(chunk);
+      });
+      upstream.on('data', (chunk: Buffer) => {
+        this.readServer(chunk);
+        client.write(chunk);
+      });
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+  }
+
+  async listen(): Promise<number> {
+    this.server.listen(0, '127.0.0.1');
+    await once(this.server, 'listening');
+    return (this.server.address() as net.AddressInfo).port;
+  }
+
+  /** Forgets what was recorded so far (the connection's startup). */
+  reset(): void {
+    this.clientWrites.length = 0;
+    this.serverMessages.length = 0;
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private readServer(chunk: Buffer): void {
+    this.pending = Buffer.concat([this.pending, chunk]);
+    while (this.pending.length >= 5) {
+      const length = this.pending.readInt32BE(1);
+      if (this.pending.length < 1 + length) return;
+      this.serverMessages.push(String.fromCharCode(this.pending[0]!));
+      this.pending = this.pending.subarray(1 + length);
+    }
+  }
+}
+
+let postgres: PostgresServer;
+let database: TenantDatabase;
+let recorder: WireRecorder;
+let pool: pg.Pool;
+let proxyPort: number;
+
+beforeAll(async () => {
+  postgres = await startPostgres();
+  database = await createTenantDatabase(postgres, appRole());
+  recorder = new WireRecorder({ host: postgres.host, port: postgres.port });
+  proxyPort = await recorder.listen();
+  pool = new pg.Pool({ host: '127.0.0.1', port: proxyPort, database: database.name, user: database.app.user, password: database.app.password, max: 1 });
+  // Open the one connection now, so the tests below see only their own traffic.
+  await pool.query('select 1');
+});
+
+afterAll(async () => {
+  await pool?.end();
+  await recorder?.close();
+  await database?.drop();
+  await postgres?.stop();
+});
+
+describe('what withTenant puts on the wire (assertions off)', () => {
+  test('BEGIN, the context and the first query leave in one write and come back before a second ReadyForQuery; COMMIT is the only other round trip', async () => {
+    const scope = createTenantScope(pool, { context: { tenantId: 'app.tenant_id' }, assertions: 'off' });
+    recorder.reset();
+
+    const count = await scope.withTenant({ tenantId: database.tenants[0]! }, async (client) => (await client.query('select count(*)::int as n from items')).rows[0]?.n);
+
+    expect(count).toBe(database.rowsPerTenant);
+    expect(recorder.clientWrites).toHaveLength(2);
+    const [batch, commit] = recorder.clientWrites.map((chunk) => chunk.toString('latin1'));
+    expect(batch).toContain('BEGIN');
+    expect(batch).toContain("set_config('app.tenant_id', $1, true)");
+    expect(batch).toContain('select count(*)');
+    expect(commit).toContain('COMMIT');
+    // BEGIN and the context share one Sync, so the server answers the batch with two ReadyForQuery
+    // (context, then the query) and the COMMIT with a third.
+    expect(recorder.serverMessages.filter((type) => type === 'Z')).toHaveLength(3);
+  });
+
+
+  test('a client class without a Query class of its own gets BEGIN and the context as two queries, with the same result', async () => {
+    class ClientWithoutQueryClass extends pg.Client {
+      static Query = undefined;
+    }
+    const plainPool = new pg.Pool({ Client: ClientWithoutQueryClass, host: '127.0.0.1', port: proxyPort, database: database.name, user: database.app.user, password: database.app.password, max: 1 });
+    try {
+      await plainPool.query('select 1');
+      const scope = createTenantScope(plainPool, { context: { tenantId: 'app.tenant_id' }, assertions: 'throw' });
+      recorder.reset();
+
+      const count = await scope.withTenant({ tenantId: database.tenants[1]! }, async (client) => (await client.query('select count(*)::int as n from items')).rows[0]?.n);
+
+      expect(count).toBe(database.rowsPerTenant);
+      expect(recorder.clientWrites).toHaveLength(2);
+      // BEGIN, the context, the query, and COMMIT with the session check: one ReadyForQuery each.
+      expect(recorder.serverMessages.filter((type) => type === 'Z')).toHaveLength(4);
+    } finally {
+      await plainPool.end();
+    }
+  });
+});
