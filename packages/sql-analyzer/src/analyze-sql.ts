@@ -69,6 +69,22 @@ export function mayAffectSessionState(text: string): boolean {
   return TOP_LEVEL_FACT_WORDS.test(text);
 }
 
+/**
+ * Inside a data statement (INSERT, UPDATE, DELETE, MERGE, SELECT, VALUES), a GRANT, a COMMENT or a
+ * CREATE INDEX only a function call (set_config, current_setting, advisory locks) or SELECT INTO
+ * TEMP can produce a fact, so the SET of an UPDATE does not count here.
+ */
+const DATA_STATEMENT_FACT_WORDS = /\b(?:set_config|current_setting|temp|temporary|pg_(?:try_)?advisory_\w+)\b|u&/i;
+
+/**
+ * `mayAffectSessionState` for the text of one data statement (INSERT, UPDATE, DELETE, MERGE,
+ * SELECT, VALUES), GRANT, REVOKE, COMMENT or CREATE INDEX: false when it cannot produce any fact.
+ * Only for those statements; other text needs `mayAffectSessionState`.
+ */
+export function dataStatementMayAffectSessionState(text: string): boolean {
+  return DATA_STATEMENT_FACT_WORDS.test(text);
+}
+
 const TRANSACTION_OPERATIONS: Record<string, TransactionControl['operation']> = {
   TRANS_STMT_BEGIN: 'begin',
   TRANS_STMT_START: 'begin',

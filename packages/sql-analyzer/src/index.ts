@@ -23,7 +23,7 @@ export type {
   StatementInfo,
   TransactionControl,
 } from './session-facts.js';
-export type { ParseOptions, ParsedSql, ParsedStatement, TemplateHole } from './parse-sql.js';
+export type { ParseOptions, ParseSqlOptions, ParsedSql, ParsedStatement, TemplateHole } from './parse-sql.js';
 export type { SourcePosition, SourceRange } from './source-text.js';
 
 /**
@@ -50,6 +50,13 @@ export { analyzeParsedSql } from './analyze-sql.js';
  * would find no fact in it (it may still report a syntax error).
  */
 export { mayAffectSessionState } from './analyze-sql.js';
+
+/**
+ * The same pre-test for one data statement (INSERT, UPDATE, DELETE, MERGE, SELECT, VALUES), GRANT,
+ * REVOKE, COMMENT or CREATE INDEX, where only function calls and SELECT INTO TEMP can produce a
+ * fact (so an UPDATE's SET does not count).
+ */
+export { dataStatementMayAffectSessionState } from './analyze-sql.js';
 
 /** Classifies a lowercased setting name: `custom` (dotted, e.g. `app.tenant_id`), `search-path`, `role`, … */
 export { gucTarget } from './analyze-sql.js';

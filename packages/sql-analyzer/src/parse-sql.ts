@@ -6,9 +6,9 @@
 import { codePointOffset, LineIndex } from './source-text.js';
 import type { SourceRange } from './source-text.js';
 import type { SqlSyntaxError } from './session-facts.js';
-import { skipTrivia } from './sql-lexer.js';
+import { skipTrivia, statementSpans } from './sql-lexer.js';
 import { SqlSnippet } from './sql-snippet.js';
-import { isRawParseError, parseRaw } from './wasm-parser.js';
+import { checkSyntaxRaw, isRawParseError, parseRaw } from './wasm-parser.js';
 
 /** Where a `${…}` of a JavaScript template literal stands in the text (UTF-16 offsets, end exclusive). */
 export interface TemplateHole {
@@ -24,6 +24,19 @@ export interface ParseOptions {
    * value may stand. Facts whose value contains a hole report it as `interpolated`.
    */
   holes?: readonly TemplateHole[];
+}
+
+/** Options for `parseSql` alone. */
+export interface ParseSqlOptions extends ParseOptions {
+  /**
+   * For callers that need the trees of some statements only (a schema model skips DML): given the
+   * text and a statement's range, true when its tree is not wanted. Such statements are still
+   * checked for syntax errors (in one parser call, without building a tree) and their ranges are
+   * listed in `skipped`; the others are parsed as usual, at their usual positions. Ignored with
+   * `holes`, and for text with `BEGIN ATOMIC` bodies (whose inner semicolons a split would cut at).
+   * A syntax error anywhere makes it parse the whole text, so errors are the same as without it.
+   */
+  skipTree?: (text: string, range: SourceRange) => boolean;
 }
 
 /** One parsed statement: PostgreSQL's node type, the node itself (JSON form) and its range. */
@@ -46,6 +59,8 @@ export interface ParsedSql {
   holes: readonly TemplateHole[];
   /** The parsed text with its offset mapping and tokens. */
   snippet: SqlSnippet;
+  /** Statements that `skipTree` declined: checked for syntax, not in `statements`. In text order. */
+  skipped: SourceRange[];
 }
 
 /** Replaces each hole by `$n` plus blanks; returns null and a message when a hole cannot hold one. */
@@ -116,7 +131,7 @@ export function parseSnippet(
  * Parses SQL text with PostgreSQL's parser. Never throws for bad input: text that does not parse
  * yields `error` with a message and a 1-based line and column. Ranges are UTF-16 offsets of `text`.
  */
-export function parseSql(text: string, options: ParseOptions = {}): ParsedSql {
+export function parseSql(text: string, options: ParseSqlOptions = {}): ParsedSql {
   let sql = text;
   let holeParameters = new Set<number>();
   const holes = options.holes ?? [];
@@ -124,10 +139,14 @@ export function parseSql(text: string, options: ParseOptions = {}): ParsedSql {
     const filled = fillHoles(text, options.holes);
     if (typeof filled === 'string') {
       const snippet = new SqlSnippet(text, (k) => k);
-      return { text, sql, statements: [], error: syntaxError(text, filled, 0), holeParameters, holes, snippet };
+      return { text, sql, statements: [], error: syntaxError(text, filled, 0), holeParameters, holes, snippet, skipped: [] };
     }
     sql = filled.sql;
     holeParameters = filled.numbers;
+  }
+  if (options.skipTree && holes.length === 0) {
+    const partial = parseSkipping(text, options.skipTree);
+    if (partial) return partial;
   }
   const snippet = new SqlSnippet(sql, (k) => k);
   const parsed = parseSnippet(snippet);
@@ -140,7 +159,40 @@ export function parseSql(text: string, options: ParseOptions = {}): ParsedSql {
       holeParameters,
       holes,
       snippet,
+      skipped: [],
     };
   }
-  return { text, sql, statements: parsed.statements, error: null, holeParameters, holes, snippet };
+  return { text, sql, statements: parsed.statements, error: null, holeParameters, holes, snippet, skipped: [] };
+}
+
+const BEGIN_ATOMIC = /\batomic\b/i;
+
+/**
+ * `parseSql` with `skipTree`: the statements whose trees are wanted are parsed in a copy of the
+ * text where the others are blanked (same length, so every offset stays), and the others are
+ * checked for syntax in one call. Null when nothing is skipped or anything fails to parse.
+ */
+function parseSkipping(text: string, skipTree: NonNullable<ParseSqlOptions['skipTree']>): ParsedSql | null {
+  if (BEGIN_ATOMIC.test(text)) return null;
+  const skipped: SourceRange[] = [];
+  for (const span of statementSpans(text)) {
+    const start = skipTrivia(text, span.start, span.end);
+    const end = trimEnd(text, start, span.end);
+    if (start < end && skipTree(text, { start, end })) skipped.push({ start, end });
+  }
+  if (skipped.length === 0) return null;
+  // A newline before each semicolon ends a trailing line comment.
+  const checked = checkSyntaxRaw(skipped.map((range) => text.slice(range.start, range.end)).join('\n;\n'));
+  if (checked !== true) return null;
+  let sql = '';
+  let at = 0;
+  for (const range of skipped) {
+    sql += text.slice(at, range.start) + ' '.repeat(range.end - range.start);
+    at = range.end;
+  }
+  sql += text.slice(at);
+  const snippet = new SqlSnippet(sql, (k) => k);
+  const parsed = parseSnippet(snippet);
+  if ('error' in parsed) return null;
+  return { text, sql, statements: parsed.statements, error: null, holeParameters: new Set(), holes: [], snippet, skipped };
 }

@@ -36,7 +36,7 @@ export interface GucValue {
 interface FactBase {
   /** The whole construct: the statement for SET/RESET/DISCARD, the call for set_config. */
   range: SourceRange;
-  /** Index of the top-level statement that contains the fact. */
+  /** Index of the top-level statement that contains the fact (in `statements` of the parse it came from). */
   statementIndex: number;
   origin: FactOrigin;
   /** The function or procedure whose body holds the fact, when `origin` is `function-body`. */

@@ -113,6 +113,51 @@ function tokenAt(sql: string, start: number): SqlToken {
   return { start, end, lower: sql.slice(start, end).toLowerCase(), tokenName };
 }
 
+/**
+ * The statements of `sql`, split at top-level semicolons: each span runs from just after the
+ * previous semicolon up to (not including) its own, the last one to the end of the text. It
+ * follows the lexical rules of `sqlTokens` (quotes, dollar quotes, comments) without building
+ * tokens. It does not know `BEGIN ATOMIC … END` bodies, whose inner semicolons it splits at.
+ */
+export function statementSpans(sql: string): { start: number; end: number }[] {
+  const spans: { start: number; end: number }[] = [];
+  const n = sql.length;
+  let start = 0;
+  let pos = 0;
+  while (pos < n) {
+    const c = sql.charCodeAt(pos);
+    if (c === 59) {
+      spans.push({ start, end: pos });
+      start = ++pos;
+    } else if (c === 32 || (c >= 9 && c <= 13) || c === 45 || c === 47) {
+      const after = skipTrivia(sql, pos, n);
+      pos = after === pos ? pos + 1 : after;
+    } else if (c === 39) {
+      pos = quotedEnd(sql, pos, "'", false);
+    } else if (c === 34) {
+      pos = quotedEnd(sql, pos, '"', false);
+    } else if (c === 36) {
+      dollarTag.lastIndex = pos;
+      const tag = dollarTag.exec(sql);
+      if (tag) {
+        const close = sql.indexOf(tag[0], pos + tag[0].length);
+        pos = close === -1 ? n : close + tag[0].length;
+      } else pos++;
+    } else if (isLetter(c) || isDigit(c)) {
+      const next = sql.charCodeAt(pos + 1);
+      if (next === 39 && (c === 101 || c === 69)) pos = quotedEnd(sql, pos + 1, "'", true);
+      else if (next === 39 && isLetter(c) && 'bBxXnN'.includes(sql[pos] as string)) pos = quotedEnd(sql, pos + 1, "'", false);
+      else if ((c === 117 || c === 85) && next === 38 && (sql[pos + 2] === "'" || sql[pos + 2] === '"')) pos = quotedEnd(sql, pos + 2, sql[pos + 2] as string, false);
+      else {
+        pos++;
+        while (pos < n && isIdentChar(sql.charCodeAt(pos))) pos++;
+      }
+    } else pos++;
+  }
+  spans.push({ start, end: n });
+  return spans;
+}
+
 /** The tokens of `sql` from `start` up to `end`, comments and blanks left out. */
 export function* sqlTokens(sql: string, start: number, end: number = sql.length): Generator<SqlToken> {
   let pos = skipTrivia(sql, start, end);

@@ -8,7 +8,7 @@
  * `Atomics.wait` bridge) that holds its own copy of the parser. After `initAnalyzer()` resolves,
  * every call runs in-thread with no worker involved.
  */
-import { loadModule, parsePlPgSQLSync, parseSync } from 'libpg-query';
+import { loadModule, normalizeSync, parsePlPgSQLSync, parseSync } from 'libpg-query';
 import type { ParseResult } from 'libpg-query';
 import { fileURLToPath } from 'node:url';
 import { createSyncFn } from 'synckit';
@@ -35,10 +35,11 @@ const loading: Promise<void> = loadModule().then(
   },
 );
 
-type WorkerCall = (kind: 'sql' | 'plpgsql', text: string) => WorkerAnswer<unknown>;
+type ParseKind = 'sql' | 'plpgsql' | 'check';
+type WorkerCall = (kind: ParseKind, text: string) => WorkerAnswer<unknown>;
 let workerCall: WorkerCall | undefined;
 
-function callWorker<T>(kind: 'sql' | 'plpgsql', text: string): WorkerAnswer<T> {
+function callWorker<T>(kind: ParseKind, text: string): WorkerAnswer<T> {
   workerCall ??= createSyncFn(fileURLToPath(new URL('./parse-worker.mjs', import.meta.url))) as unknown as WorkerCall;
   return workerCall(kind, text) as WorkerAnswer<T>;
 }
@@ -59,7 +60,7 @@ function asRawError(error: unknown): RawParseError {
   return { message: String(err?.message ?? error), cursorPosition: err?.sqlDetails?.cursorPosition };
 }
 
-function run<T>(kind: 'sql' | 'plpgsql', text: string, parseHere: (text: string) => T): T | RawParseError {
+function run<T>(kind: ParseKind, text: string, parseHere: (text: string) => T): T | RawParseError {
   if (ready) {
     try {
       return parseHere(text);
@@ -74,6 +75,18 @@ function run<T>(kind: 'sql' | 'plpgsql', text: string, parseHere: (text: string)
 /** Parses SQL text into PostgreSQL's raw parse tree (JSON form). Never throws for bad SQL. */
 export function parseRaw(text: string): ParseResult | RawParseError {
   return run('sql', text, parseSync);
+}
+
+/**
+ * Checks SQL text for syntax errors without building a tree: PostgreSQL's parser runs in full,
+ * but only libpg-query's normalize output (a string) crosses into JavaScript, which costs a
+ * fraction of the JSON tree. Never throws for bad SQL.
+ */
+export function checkSyntaxRaw(text: string): true | RawParseError {
+  return run('check', text, (sql) => {
+    normalizeSync(sql);
+    return true as const;
+  });
 }
 
 /** Parses a `CREATE FUNCTION … LANGUAGE plpgsql` or `DO` statement's PL/pgSQL body. */

@@ -2,7 +2,7 @@
  * Replays an ordered migration history into a `SchemaModel`: each statement changes the model
  * the way PostgreSQL would change its catalog, and each changed item remembers that statement.
  */
-import { analyzeParsedSql, parseSql } from '@tenant-scope/sql-analyzer';
+import { analyzeParsedSql, dataStatementMayAffectSessionState, parseSql } from '@tenant-scope/sql-analyzer';
 import type { GucRead, GucWrite, SessionFact, SourceRange, SqlSyntaxError } from '@tenant-scope/sql-analyzer';
 import {
   calledFunctionName,
@@ -649,6 +649,18 @@ function applyStatement(ctx: StatementContext, type: string, node: ParseNode, st
   }
 }
 
+// Statements that cannot change the model: data changes, grants, comments, indexes.
+const MODEL_INERT = /(?:insert|update|delete|merge|select|values|grant|revoke|comment|create\s+(?:unique\s+)?index)\b/iy;
+
+/**
+ * True for a statement whose tree the model does not need: one of MODEL_INERT that cannot read or
+ * write a setting or hold session state either. It is still checked for syntax errors.
+ */
+function modelSkips(text: string, range: SourceRange): boolean {
+  MODEL_INERT.lastIndex = range.start;
+  return MODEL_INERT.test(text) && !dataStatementMayAffectSessionState(text.slice(range.start, range.end));
+}
+
 /**
  * Builds the schema model from files in history order. A file that does not parse changes
  * nothing and keeps its syntax error; the files after it are still applied.
@@ -657,7 +669,7 @@ export function buildSchemaModel(files: readonly SqlFile[]): BuiltSchema {
   const model = emptySchemaModel();
   const parsedFiles: ParsedFile[] = [];
   for (const file of files) {
-    const parsed = parseSql(file.text);
+    const parsed = parseSql(file.text, { skipTree: modelSkips });
     if (parsed.error) {
       parsedFiles.push({ ...file, statements: [], error: parsed.error });
       continue;
@@ -679,7 +691,9 @@ export function buildSchemaModel(files: readonly SqlFile[]): BuiltSchema {
       };
       applyStatement(ctx, statement.type, statement.node, index);
     });
-    parsedFiles.push({ ...file, statements: parsed.statements.map((s) => s.range), error: null });
+    const ranges = parsed.statements.map((s) => s.range);
+    const statements = parsed.skipped.length === 0 ? ranges : [...ranges, ...parsed.skipped].sort((a, b) => a.start - b.start);
+    parsedFiles.push({ ...file, statements, error: null });
   }
   return { model, files: parsedFiles };
 }

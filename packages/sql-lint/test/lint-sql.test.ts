@@ -74,6 +74,23 @@ create table c (id int, tenant_id uuid not null);
     expect(findings.map(where)).toEqual(['x.sql:1:1 rls-not-enabled', 'x.sql:1:1 tenant-column-nullable', 'x.sql:4:1 rls-not-enabled']);
   });
 
+  test('-- tenant-scope-ignore before a data statement (checked, not modelled) applies to it, not to the next statement', () => {
+    const text = `-- tenant-scope-ignore rls-not-enabled -- meant for the insert, which has nothing to ignore
+insert into lookup values (1);
+create table b (id int, tenant_id uuid not null);
+`;
+    const { findings } = lintSql({ files: [{ path: 'x.sql', text }] });
+    expect(findings.map(where)).toEqual(['x.sql:3:1 rls-not-enabled']);
+  });
+
+  test('a syntax error in a data statement is a parse-error at its exact place', () => {
+    const text = `create table b (id int, tenant_id uuid not null);
+insert into b (id) valus (1);
+`;
+    const { findings } = lintSql({ files: [{ path: 'x.sql', text }] });
+    expect(findings.map(where)).toEqual(['x.sql:2:20 parse-error']);
+  });
+
   test('-- tenant-scope-ignore-file silences a rule in the whole file and nowhere else', () => {
     const text = `-- tenant-scope-ignore-file tenant-column-nullable
 create table a (id int, tenant_id uuid);
