@@ -135,14 +135,22 @@ function typedKind(node: TSESTree.Node, ctx: ConnectionContext): ConnectionKind 
   const tsNode = services.esTreeNodeToTSNodeMap.get(node as never);
   if (!tsNode) return 'unknown';
   const type = checker.getTypeAtLocation(tsNode);
+  // Most receivers in a project share a handful of types; matching one against the specifiers
+  // walks its declarations, so each type is matched once per settings.
+  let known = kindsByType.get(ctx.settings);
+  if (!known) kindsByType.set(ctx.settings, (known = new WeakMap()));
+  const cached = known.get(type);
+  if (cached !== undefined) return cached;
   const matches = (specifiers: TypeSpecifier[]): boolean => {
     const candidates = type.isUnion() ? type.types : [type];
     return candidates.some((candidate) => utils.typeMatchesSomeSpecifier(candidate, specifiers, services.program!));
   };
-  if (matches(ctx.settings.clientTypes)) return 'client';
-  if (matches(ctx.settings.poolTypes)) return 'pool';
-  return 'unknown';
+  const kind = matches(ctx.settings.clientTypes) ? 'client' : matches(ctx.settings.poolTypes) ? 'pool' : 'unknown';
+  known.set(type, kind);
+  return kind;
 }
+
+const kindsByType = new WeakMap<TenantScopeSettings, WeakMap<object, ConnectionKind>>();
 
 /**
  * Classifies the receiver of a query. What the file itself shows (a `new Pool(…)` binding, a
