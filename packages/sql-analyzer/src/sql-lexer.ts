@@ -61,39 +61,47 @@ function skipTrivia(sql: string, pos: number, end: number): number {
 
 export { skipTrivia };
 
+/**
+ * Where the quoted token starting at `start` ends: a string literal (`'…'`, `E'…'`, `B'…'`,
+ * `X'…'`, `N'…'`, `U&'…'`), a quoted identifier (`"…"`, `U&"…"`) or a dollar quote. -1 when none
+ * starts there. `start` must be a token boundary (not inside an identifier).
+ */
+function quotedTokenEnd(sql: string, start: number): number {
+  const c = sql.charCodeAt(start);
+  const next = sql.charCodeAt(start + 1);
+  if (c === 39) return quotedEnd(sql, start, "'", false);
+  if (c === 34) return quotedEnd(sql, start, '"', false);
+  if (next === 39 && (c === 101 || c === 69)) return quotedEnd(sql, start + 1, "'", true);
+  if (next === 39 && 'bBxXnN'.includes(sql[start] as string)) return quotedEnd(sql, start + 1, "'", false);
+  if ((c === 117 || c === 85) && next === 38) {
+    const quote = sql[start + 2];
+    if (quote === "'" || quote === '"') return quotedEnd(sql, start + 2, quote, false);
+  }
+  if (c === 36) {
+    dollarTag.lastIndex = start;
+    const tag = dollarTag.exec(sql);
+    if (tag) {
+      const close = sql.indexOf(tag[0], start + tag[0].length);
+      return close === -1 ? sql.length : close + tag[0].length;
+    }
+  }
+  return -1;
+}
+
 /** The token starting at `start` (which must not be blank or a comment). */
 function tokenAt(sql: string, start: number): SqlToken {
   const ch = sql[start] as string;
   const next = sql[start + 1] ?? '';
   let end = start + 1;
   let tokenName = ch;
-  if (ch === "'") {
-    end = quotedEnd(sql, start, "'", false);
-    tokenName = 'SCONST';
-  } else if ((ch === 'e' || ch === 'E') && next === "'") {
-    end = quotedEnd(sql, start + 1, "'", true);
-    tokenName = 'SCONST';
-  } else if (/[bBxXnN]/.test(ch) && next === "'") {
-    end = quotedEnd(sql, start + 1, "'", false);
-    tokenName = 'SCONST';
-  } else if ((ch === 'u' || ch === 'U') && next === '&' && (sql[start + 2] === "'" || sql[start + 2] === '"')) {
-    const quote = sql[start + 2] as string;
-    end = quotedEnd(sql, start + 2, quote, false);
-    tokenName = quote === "'" ? 'SCONST' : 'IDENT';
-  } else if (ch === '"') {
-    end = quotedEnd(sql, start, '"', false);
-    tokenName = 'IDENT';
+  const quoted = quotedTokenEnd(sql, start);
+  if (quoted !== -1) {
+    end = quoted;
+    const identifier = ch === '"' || (next === '&' && sql[start + 2] === '"');
+    tokenName = identifier ? 'IDENT' : 'SCONST';
   } else if (ch === '$') {
-    dollarTag.lastIndex = start;
-    const tag = dollarTag.exec(sql);
-    if (tag) {
-      const close = sql.indexOf(tag[0], start + tag[0].length);
-      end = close === -1 ? sql.length : close + tag[0].length;
-      tokenName = 'SCONST';
-    } else {
-      while (end < sql.length && isDigit(sql.charCodeAt(end))) end++;
-      tokenName = 'PARAM';
-    }
+    while (end < sql.length && isDigit(sql.charCodeAt(end))) end++;
+    tokenName = 'PARAM';
   } else if (isLetter(sql.charCodeAt(start))) {
     while (end < sql.length && isIdentChar(sql.charCodeAt(end))) end++;
     tokenName = 'IDENT';
@@ -132,22 +140,10 @@ export function statementSpans(sql: string): { start: number; end: number }[] {
     } else if (c === 32 || (c >= 9 && c <= 13) || c === 45 || c === 47) {
       const after = skipTrivia(sql, pos, n);
       pos = after === pos ? pos + 1 : after;
-    } else if (c === 39) {
-      pos = quotedEnd(sql, pos, "'", false);
-    } else if (c === 34) {
-      pos = quotedEnd(sql, pos, '"', false);
-    } else if (c === 36) {
-      dollarTag.lastIndex = pos;
-      const tag = dollarTag.exec(sql);
-      if (tag) {
-        const close = sql.indexOf(tag[0], pos + tag[0].length);
-        pos = close === -1 ? n : close + tag[0].length;
-      } else pos++;
-    } else if (isLetter(c) || isDigit(c)) {
-      const next = sql.charCodeAt(pos + 1);
-      if (next === 39 && (c === 101 || c === 69)) pos = quotedEnd(sql, pos + 1, "'", true);
-      else if (next === 39 && isLetter(c) && 'bBxXnN'.includes(sql[pos] as string)) pos = quotedEnd(sql, pos + 1, "'", false);
-      else if ((c === 117 || c === 85) && next === 38 && (sql[pos + 2] === "'" || sql[pos + 2] === '"')) pos = quotedEnd(sql, pos + 2, sql[pos + 2] as string, false);
+    } else if (isLetter(c) || isDigit(c) || c === 39 || c === 34 || c === 36) {
+      const quoted = quotedTokenEnd(sql, pos);
+      if (quoted !== -1) pos = quoted;
+      else if (c === 36) pos++;
       else {
         pos++;
         while (pos < n && isIdentChar(sql.charCodeAt(pos))) pos++;
