@@ -19,6 +19,7 @@ import { parenthesizedRange } from './parenthesized-range.js';
 import { emptySchemaModel, relationKey } from './schema-model.js';
 import type {
   ColumnModel,
+  FunctionCallName,
   FunctionModel,
   ParseNode,
   PolicyCommand,
@@ -181,6 +182,28 @@ function readRelations(query: unknown): string[] {
     if (key) keys.add(key);
   });
   return [...keys];
+}
+
+/** The functions a parse tree calls. */
+function readCalls(tree: unknown): FunctionCallName[] {
+  const calls: FunctionCallName[] = [];
+  walkTree(tree, (type, body) => {
+    if (type === 'FuncCall') calls.push(calledFunctionName(body));
+  });
+  return calls;
+}
+
+/**
+ * The names before a `(` in a body this package does not parse into statements (PL/pgSQL, other
+ * languages): every call is among them, and only names of model functions are ever looked up.
+ */
+function callsByName(bodyText: string): FunctionCallName[] {
+  const calls: FunctionCallName[] = [];
+  for (const match of bodyText.matchAll(/(?<![\w$.])(?:("?)([\w$]+)\1\s*\.\s*)?("?)([\w$]+)\3\s*\(/g)) {
+    const schema = match[2];
+    calls.push({ schema: schema === undefined ? undefined : match[1] ? schema : schema.toLowerCase(), name: match[3] ? (match[4] as string) : (match[4] as string).toLowerCase() });
+  }
+  return calls;
 }
 
 function applyViewOptions(view: ViewModel, options: unknown, reset: boolean): void {
@@ -542,11 +565,16 @@ function applyCreateFunction(ctx: StatementContext, node: ParseNode, statementIn
     if (def['defname'] === 'set' && set && String(set['name']).toLowerCase() === 'search_path') searchPath = searchPathOf(set);
   }
   let bodyRelations: string[] = [];
-  if (node['sql_body']) bodyRelations = readRelations(node['sql_body']);
-  else if (language === 'sql' && bodyText) {
+  let bodyCalls: FunctionCallName[];
+  if (node['sql_body']) {
+    bodyRelations = readRelations(node['sql_body']);
+    bodyCalls = readCalls(node['sql_body']);
+  } else if (language === 'sql' && bodyText) {
     const body = parseSql(bodyText);
-    bodyRelations = body.error ? [] : readRelations(body.statements.map((s) => ({ [s.type]: s.node })));
-  }
+    const tree = body.error ? [] : body.statements.map((s) => ({ [s.type]: s.node }));
+    bodyRelations = readRelations(tree);
+    bodyCalls = readCalls(tree);
+  } else bodyCalls = callsByName(bodyText);
   const own = ctx.facts.filter((f) => f.statementIndex === statementIndex && f.origin === 'function-body');
   const fn: FunctionModel = {
     schema,
@@ -560,6 +588,7 @@ function applyCreateFunction(ctx: StatementContext, node: ParseNode, statementIn
     writes: own.filter((f): f is GucWrite => f.kind === 'guc-write'),
     bodyText,
     bodyRelations,
+    bodyCalls,
     source: ctx.source,
   };
   ctx.model.functions.set(functionKey(schema, name, argumentTypes), fn);
@@ -704,6 +733,11 @@ const functionsByName = new WeakMap<SchemaModel, Map<string, FunctionModel[]>>()
 
 /** The model function a call in a policy expression resolves to (by name; the first overload). */
 export function resolveFunction(model: SchemaModel, funcCall: ParseNode): FunctionModel | undefined {
+  return resolveFunctionName(model, calledFunctionName(funcCall));
+}
+
+/** The model function a call name resolves to (by name; the first overload). */
+export function resolveFunctionName(model: SchemaModel, { schema, name }: FunctionCallName): FunctionModel | undefined {
   let index = functionsByName.get(model);
   if (!index) {
     index = new Map();
@@ -714,6 +748,5 @@ export function resolveFunction(model: SchemaModel, funcCall: ParseNode): Functi
     }
     functionsByName.set(model, index);
   }
-  const { schema, name } = calledFunctionName(funcCall);
   return index.get(name)?.find((fn) => schema === undefined || fn.schema === schema);
 }

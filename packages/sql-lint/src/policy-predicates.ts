@@ -4,7 +4,7 @@
  * whether it lets every row through.
  */
 import type { GucRead } from '@tenant-scope/sql-analyzer';
-import { resolveFunction } from './build-schema-model.js';
+import { resolveFunction, resolveFunctionName } from './build-schema-model.js';
 import { calledFunctionName, constantText, nameParts, nodeOf, unwrap, walkTree } from './parse-tree.js';
 import type { RuleContext } from './rule.js';
 import type { FunctionModel, ParseNode, PolicyExpression, PolicyModel } from './schema-model.js';
@@ -33,13 +33,37 @@ export function calledFunctions(context: RuleContext, node: unknown): FunctionMo
   return [...found];
 }
 
-/** Every setting read a policy makes: in its expressions, and in the bodies of functions they call. */
+/**
+ * `fn` and every model function its body calls, directly or through other functions (each once,
+ * so recursion ends), in the order a breadth-first walk meets them.
+ */
+export function reachableFunctions(context: RuleContext, fn: FunctionModel): FunctionModel[] {
+  const found = [fn];
+  const seen = new Set(found);
+  for (let i = 0; i < found.length; i++) {
+    for (const call of (found[i] as FunctionModel).bodyCalls) {
+      const callee = resolveFunctionName(context.model, call);
+      if (callee && !seen.has(callee)) {
+        seen.add(callee);
+        found.push(callee);
+      }
+    }
+  }
+  return found;
+}
+
+/**
+ * Every setting read a policy makes: in its expressions, and in the bodies of functions they call,
+ * directly or through other functions.
+ */
 export function policyReads(context: RuleContext, policy: PolicyModel): PolicyRead[] {
   const reads: PolicyRead[] = [];
   for (const expression of policyExpressions(policy)) {
     for (const read of expression.reads) reads.push({ read, file: expression.source.file, via: null });
-    for (const fn of calledFunctions(context, expression.node)) {
-      for (const read of fn.reads) reads.push({ read, file: fn.source.file, via: fn });
+    for (const called of calledFunctions(context, expression.node)) {
+      for (const fn of reachableFunctions(context, called)) {
+        for (const read of fn.reads) reads.push({ read, file: fn.source.file, via: fn });
+      }
     }
   }
   return reads;
@@ -50,7 +74,7 @@ function isContextName(context: RuleContext, name: string): boolean {
   return context.contextGucs ? context.contextGucs.has(lower) : lower.includes('.');
 }
 
-/** Whether an expression reads tenant context: `current_setting` of a context setting, or a model function whose body does. */
+/** Whether an expression reads tenant context: `current_setting` of a context setting, or a model function whose body does (or a function it calls). */
 export function carriesTenantContext(context: RuleContext, node: unknown): boolean {
   let found = false;
   walkTree(node, (type, body) => {
@@ -63,7 +87,8 @@ export function carriesTenantContext(context: RuleContext, node: unknown): boole
       return;
     }
     const fn = resolveFunction(context.model, body);
-    if (fn?.reads.some((r) => r.name !== null && isContextName(context, r.name))) found = true;
+    const readsContext = (f: FunctionModel): boolean => f.reads.some((r) => r.name !== null && isContextName(context, r.name));
+    if (fn && reachableFunctions(context, fn).some(readsContext)) found = true;
   });
   return found;
 }

@@ -114,8 +114,19 @@ export interface FunctionModel {
   bodyText: string;
   /** Keys of relations an SQL body reads or writes, from its parse tree. */
   bodyRelations: string[];
+  /**
+   * Functions its body calls, lowercased (`schema` when the call qualifies the name): from the
+   * parse tree of an SQL body, from the words before a `(` in other bodies.
+   */
+  bodyCalls: FunctionCallName[];
   /** The CREATE FUNCTION, or the last ALTER FUNCTION that made it SECURITY DEFINER or removed its search_path. */
   source: StatementSource;
+}
+
+/** A function as a call names it. */
+export interface FunctionCallName {
+  schema: string | undefined;
+  name: string;
 }
 
 /** A role's attributes that matter to row-level security. */
