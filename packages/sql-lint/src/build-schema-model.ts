@@ -2,8 +2,8 @@
  * Replays an ordered migration history into a `SchemaModel`: each statement changes the model
  * the way PostgreSQL would change its catalog, and each changed item remembers that statement.
  */
-import { analyzeParsedSql, dataStatementMayAffectSessionState, parseSql } from '@tenant-scope/sql-analyzer';
-import type { GucRead, GucWrite, SessionFact, SourceRange, SqlSyntaxError } from '@tenant-scope/sql-analyzer';
+import { analyzeParsedSql, dataStatementMayAffectSessionState, parseSql, sqlTokens } from '@tenant-scope/sql-analyzer';
+import type { GucRead, GucWrite, SessionFact, SourceRange, SqlSyntaxError, SqlToken } from '@tenant-scope/sql-analyzer';
 import {
   calledFunctionName,
   defElemText,
@@ -194,16 +194,24 @@ function readCalls(tree: unknown): FunctionCallName[] {
 }
 
 /**
- * The names before a `(` in a body this package does not parse into statements (PL/pgSQL, other
- * languages): every call is among them, and only names of model functions are ever looked up.
+ * The calls in a body this package does not parse into statements (PL/pgSQL, other languages):
+ * each name token directly before a `(`, outside comments and string literals (the analyzer's
+ * lexer). Only names of model functions are ever looked up, so keywords before a `(` do no harm.
  */
 function callsByName(bodyText: string): FunctionCallName[] {
+  const tokens = [...sqlTokens(bodyText, 0)];
   const calls: FunctionCallName[] = [];
-  for (const match of bodyText.matchAll(/(?<![\w$.])(?:("?)([\w$]+)\1\s*\.\s*)?("?)([\w$]+)\3\s*\(/g)) {
-    const schema = match[2];
-    calls.push({ schema: schema === undefined ? undefined : match[1] ? schema : schema.toLowerCase(), name: match[3] ? (match[4] as string) : (match[4] as string).toLowerCase() });
-  }
+  tokens.forEach((token, i) => {
+    if (token.tokenName !== 'IDENT' || tokens[i + 1]?.lower !== '(') return;
+    const schema = tokens[i - 1]?.lower === '.' && tokens[i - 2]?.tokenName === 'IDENT' ? tokens[i - 2] : undefined;
+    calls.push({ schema: schema && identifierName(schema), name: identifierName(token) });
+  });
   return calls;
+}
+
+/** An identifier token's name, lowercased like every function name of the model (quotes removed). */
+function identifierName(token: SqlToken): string {
+  return token.lower.startsWith('"') ? token.lower.slice(1, -1).replaceAll('""', '"') : token.lower;
 }
 
 function applyViewOptions(view: ViewModel, options: unknown, reset: boolean): void {
