@@ -79,7 +79,7 @@ export async function auditConnection(
       await client.query('rollback');
     }
     const appRole = options.appRole?.toLowerCase() ?? null;
-    const { model, files: parsed } = buildSchemaModel(files);
+    const { model, files: parsed } = buildSchemaModel(files, { searchPath: options.config.searchPath });
     if (appRole && !model.roles.has(appRole)) {
       return { problem: { message: `role "${options.appRole}" does not exist`, location, hint: 'pass the role your application connects as to --app-role' } };
     }

@@ -13,10 +13,13 @@ import {
   nodeOf,
   stringValue,
   typeNameOf,
+  unwrap,
   walkTree,
 } from './parse-tree.js';
 import { parenthesizedRange } from './parenthesized-range.js';
 import { emptySchemaModel, relationKey } from './schema-model.js';
+import { DEFAULT_SEARCH_PATH, MigrationSearchPath, parseSchemaList, resolvableSchemas } from './search-path.js';
+import type { SchemaList } from './search-path.js';
 import type {
   ColumnModel,
   FunctionCallName,
@@ -57,12 +60,40 @@ interface StatementContext {
   /** Maps a byte location of the parse tree to a UTF-16 offset of the file. */
   offsetOf: (byteLocation: number) => number;
   facts: SessionFact[];
+  /** The file's search_path at this statement. */
+  path: MigrationSearchPath;
 }
 
-function rangeVarKey(rangeVar: unknown): string | undefined {
+/** The key of a relation the statement creates: an unqualified name goes to the path's first schema. */
+function createdKey(ctx: StatementContext, rangeVar: unknown): string | undefined {
   const rv = (nodeOf(rangeVar, 'RangeVar') ?? rangeVar) as ParseNode | undefined;
   if (!rv || typeof rv['relname'] !== 'string') return undefined;
-  return relationKey(rv['schemaname'] as string | undefined, rv['relname'] as string);
+  return relationKey((rv['schemaname'] as string | undefined) ?? ctx.path.creationSchema, rv['relname']);
+}
+
+/** The key of a relation the statement names: a qualified name as written, else found along `schemas`. */
+function foundKey(model: SchemaModel, schemas: SchemaList, rangeVar: unknown): string | undefined {
+  const rv = (nodeOf(rangeVar, 'RangeVar') ?? rangeVar) as ParseNode | undefined;
+  if (!rv || typeof rv['relname'] !== 'string') return undefined;
+  return relationKeyAlong(model, schemas, rv['schemaname'] as string | undefined, rv['relname']);
+}
+
+/**
+ * `schema.name` when the schema is written; otherwise the first schema of the path that has a
+ * table or view of that name, or (for a relation the history never created) the path's first.
+ */
+function relationKeyAlong(model: SchemaModel, schemas: SchemaList, schema: string | undefined, name: string): string {
+  if (schema !== undefined) return relationKey(schema, name);
+  for (const candidate of schemas) {
+    const key = relationKey(candidate, name);
+    if (model.tables.has(key) || model.views.has(key)) return key;
+  }
+  return relationKey(schemas[0] ?? 'public', name);
+}
+
+/** `foundKey` along the path in effect for the statement. */
+function namedKey(ctx: StatementContext, rangeVar: unknown): string | undefined {
+  return foundKey(ctx.model, ctx.path.schemas, rangeVar);
 }
 
 function splitKey(key: string): { schema: string; name: string } {
@@ -114,7 +145,7 @@ function inheritColumns(child: TableModel, parent: TableModel | undefined): void
 function applyCreateTable(ctx: StatementContext, node: ParseNode): void {
   const relation = node['relation'] as ParseNode;
   if (relation['relpersistence'] === 't') return; // temporary tables are not part of the schema
-  const key = rangeVarKey(relation);
+  const key = createdKey(ctx, relation);
   if (!key) return;
   if (node['if_not_exists'] && ctx.model.tables.has(key)) return;
   const table = newTable(key, ctx.source);
@@ -133,13 +164,13 @@ function applyCreateTable(ctx: StatementContext, node: ParseNode): void {
     }
     // LIKE copies the columns (and their NOT NULL) as the new table's own.
     const like = nodeOf(element, 'TableLikeClause');
-    const likeKey = like ? rangeVarKey(like['relation']) : undefined;
+    const likeKey = like ? namedKey(ctx, like['relation']) : undefined;
     for (const column of (likeKey ? ctx.model.tables.get(likeKey)?.columns.values() : undefined) ?? []) {
       table.columns.set(column.name, { ...column, inherited: false, source: ctx.source });
     }
   }
   for (const parent of (node['inhRelations'] as unknown[] | undefined) ?? []) {
-    const parentKey = rangeVarKey(parent);
+    const parentKey = namedKey(ctx, parent);
     if (!parentKey) continue;
     table.parents.push(parentKey);
     inheritColumns(table, ctx.model.tables.get(parentKey));
@@ -150,11 +181,11 @@ function applyCreateTable(ctx: StatementContext, node: ParseNode): void {
 
 function applyCreateTableAs(ctx: StatementContext, node: ParseNode): void {
   const into = node['into'] as ParseNode | undefined;
-  const key = rangeVarKey(into?.['rel']);
+  const key = createdKey(ctx, into?.['rel']);
   if (!key || (into?.['rel'] as ParseNode)['relpersistence'] === 't') return;
   if (node['objtype'] === 'OBJECT_MATVIEW') {
     const { schema, name } = splitKey(key);
-    ctx.model.views.set(key, { schema, name, securityInvoker: false, relations: readRelations(node['query']), materialized: true, source: ctx.source });
+    ctx.model.views.set(key, { schema, name, securityInvoker: false, relations: readRelations(ctx.model, ctx.path.schemas, node['query']), materialized: true, source: ctx.source });
     return;
   }
   const table = newTable(key, ctx.source);
@@ -168,8 +199,8 @@ function applyCreateTableAs(ctx: StatementContext, node: ParseNode): void {
   ctx.model.tables.set(key, table);
 }
 
-/** Keys of the relations a query reads (CTE names excluded). */
-function readRelations(query: unknown): string[] {
+/** Keys of the relations a query reads (CTE names excluded), unqualified names found along `schemas`. */
+function readRelations(model: SchemaModel, schemas: SchemaList, query: unknown): string[] {
   const ctes = new Set<string>();
   walkTree(query, (type, body) => {
     if (type === 'CommonTableExpr' && typeof body['ctename'] === 'string') ctes.add(body['ctename']);
@@ -178,7 +209,7 @@ function readRelations(query: unknown): string[] {
   walkTree(query, (type, body) => {
     if (type !== 'RangeVar') return;
     if (body['schemaname'] === undefined && ctes.has(String(body['relname']))) return;
-    const key = rangeVarKey(body);
+    const key = foundKey(model, schemas, body);
     if (key) keys.add(key);
   });
   return [...keys];
@@ -223,11 +254,12 @@ function applyViewOptions(view: ViewModel, options: unknown, reset: boolean): vo
 }
 
 function applyView(ctx: StatementContext, node: ParseNode): void {
-  const key = rangeVarKey(node['view']);
+  const key = createdKey(ctx, node['view']);
   if (!key) return;
   const { schema, name } = splitKey(key);
   // CREATE OR REPLACE VIEW replaces the options too: one it does not repeat is reset.
-  const view: ViewModel = { schema, name, securityInvoker: false, relations: readRelations(node['query']), materialized: false, source: ctx.source };
+  const relations = readRelations(ctx.model, ctx.path.schemas, node['query']);
+  const view: ViewModel = { schema, name, securityInvoker: false, relations, materialized: false, source: ctx.source };
   applyViewOptions(view, node['options'], false);
   ctx.model.views.set(key, view);
 }
@@ -296,7 +328,7 @@ function policyExpression(ctx: StatementContext, expr: unknown): PolicyExpressio
 }
 
 function applyCreatePolicy(ctx: StatementContext, node: ParseNode): void {
-  const key = rangeVarKey(node['table']);
+  const key = namedKey(ctx, node['table']);
   if (!key) return;
   const table = tableFor(ctx, key);
   const policy: PolicyModel = {
@@ -313,7 +345,7 @@ function applyCreatePolicy(ctx: StatementContext, node: ParseNode): void {
 }
 
 function applyAlterPolicy(ctx: StatementContext, node: ParseNode): void {
-  const key = rangeVarKey(node['table']);
+  const key = namedKey(ctx, node['table']);
   const policy = key ? ctx.model.tables.get(key)?.policies.get(String(node['policy_name'])) : undefined;
   if (!policy) return;
   if (node['roles']) policy.roles = roleNames(node['roles']);
@@ -323,7 +355,7 @@ function applyAlterPolicy(ctx: StatementContext, node: ParseNode): void {
 }
 
 function applyAlterTable(ctx: StatementContext, node: ParseNode): void {
-  const key = rangeVarKey(node['relation']);
+  const key = namedKey(ctx, node['relation']);
   if (!key) return;
   const objtype = node['objtype'];
   const view = ctx.model.views.get(key);
@@ -389,24 +421,24 @@ function applyAlterTable(ctx: StatementContext, node: ParseNode): void {
         break;
       }
       case 'AT_AttachPartition': {
-        const childKey = rangeVarKey((nodeOf(cmd['def'], 'PartitionCmd') as ParseNode | undefined)?.['name']);
+        const childKey = namedKey(ctx, (nodeOf(cmd['def'], 'PartitionCmd') as ParseNode | undefined)?.['name']);
         const child = childKey ? tableFor(ctx, childKey) : undefined;
         if (child && !child.parents.includes(key)) child.parents.push(key);
         break;
       }
       case 'AT_DetachPartition': {
-        const childKey = rangeVarKey((nodeOf(cmd['def'], 'PartitionCmd') as ParseNode | undefined)?.['name']);
+        const childKey = namedKey(ctx, (nodeOf(cmd['def'], 'PartitionCmd') as ParseNode | undefined)?.['name']);
         const child = childKey ? ctx.model.tables.get(childKey) : undefined;
         if (child) child.parents = child.parents.filter((p) => p !== key);
         break;
       }
       case 'AT_AddInherit': {
-        const parentKey = rangeVarKey(cmd['def']);
+        const parentKey = namedKey(ctx, cmd['def']);
         if (parentKey && !table.parents.includes(parentKey)) table.parents.push(parentKey);
         break;
       }
       case 'AT_DropInherit': {
-        const parentKey = rangeVarKey(cmd['def']);
+        const parentKey = namedKey(ctx, cmd['def']);
         table.parents = table.parents.filter((p) => p !== parentKey);
         break;
       }
@@ -425,12 +457,12 @@ function applyRename(ctx: StatementContext, node: ParseNode): void {
     case 'OBJECT_TABLE':
     case 'OBJECT_VIEW':
     case 'OBJECT_MATVIEW': {
-      const key = rangeVarKey(node['relation']);
+      const key = namedKey(ctx, node['relation']);
       if (key) renameRelation(ctx.model, key, relationKey(splitKey(key).schema, newName));
       return;
     }
     case 'OBJECT_COLUMN': {
-      const key = rangeVarKey(node['relation']);
+      const key = namedKey(ctx, node['relation']);
       const table = key ? ctx.model.tables.get(key) : undefined;
       const column = table?.columns.get(String(node['subname']));
       if (table && column) {
@@ -440,7 +472,7 @@ function applyRename(ctx: StatementContext, node: ParseNode): void {
       return;
     }
     case 'OBJECT_POLICY': {
-      const key = rangeVarKey(node['relation']);
+      const key = namedKey(ctx, node['relation']);
       const table = key ? ctx.model.tables.get(key) : undefined;
       const policy = table?.policies.get(String(node['subname']));
       if (table && policy) {
@@ -482,7 +514,7 @@ function applyDrop(ctx: StatementContext, node: ParseNode): void {
       for (const object of objects) {
         const parts = nameParts(nodeOf(object, 'List')?.['items']);
         const name = parts[parts.length - 1];
-        if (name) dropRelation(ctx.model, relationKey(parts.length > 1 ? parts[parts.length - 2] : undefined, name));
+        if (name) dropRelation(ctx.model, relationKeyAlong(ctx.model, ctx.path.schemas, parts.length > 1 ? parts[parts.length - 2] : undefined, name));
       }
       return;
     case 'OBJECT_SCHEMA':
@@ -499,7 +531,7 @@ function applyDrop(ctx: StatementContext, node: ParseNode): void {
         const policyName = parts.pop();
         const tableName = parts.pop();
         if (!policyName || !tableName) continue;
-        const key = relationKey(parts.pop(), tableName);
+        const key = relationKeyAlong(ctx.model, ctx.path.schemas, parts.pop(), tableName);
         const table = ctx.model.tables.get(key);
         const policy = table?.policies.get(policyName);
         if (table && policy) {
@@ -539,29 +571,34 @@ function functionsMatching(model: SchemaModel, objectWithArgs: unknown): [string
   );
 }
 
-function searchPathOf(setStmt: ParseNode): string | null {
-  // FROM CURRENT fixes the path the migration ran with.
-  if (setStmt['kind'] === 'VAR_SET_CURRENT') return 'FROM CURRENT';
-  if (setStmt['kind'] !== 'VAR_SET_VALUE') return null;
-  const values = ((setStmt['args'] as unknown[] | undefined) ?? []).map((arg) => {
-    const c = nodeOf(arg, 'A_Const');
-    const s = c?.['sval'] as ParseNode | undefined;
+/** The schemas of a `SET search_path TO a, b` (each value is one schema, as PostgreSQL quotes them). */
+function setSchemas(setStmt: ParseNode): string[] {
+  return ((setStmt['args'] as unknown[] | undefined) ?? []).map((arg) => {
+    const s = nodeOf(arg, 'A_Const')?.['sval'] as ParseNode | undefined;
     return s ? String(s['sval'] ?? '') : '';
   });
-  return values.join(', ');
+}
+
+/** A function's `SET search_path` clause: as written, and the schemas its body's names resolve against. */
+function fixedSearchPath(ctx: StatementContext, setStmt: ParseNode): { text: string; schemas: SchemaList } | null {
+  // FROM CURRENT fixes the path the migration runs with.
+  if (setStmt['kind'] === 'VAR_SET_CURRENT') return { text: 'FROM CURRENT', schemas: ctx.path.schemas };
+  if (setStmt['kind'] !== 'VAR_SET_VALUE') return null;
+  const schemas = setSchemas(setStmt);
+  return { text: schemas.join(', '), schemas: resolvableSchemas(schemas) };
 }
 
 function applyCreateFunction(ctx: StatementContext, node: ParseNode, statementIndex: number): void {
   const parts = nameParts(node['funcname']).map((p) => p.toLowerCase());
   const name = parts[parts.length - 1] ?? '';
-  const schema = parts.length > 1 ? (parts[parts.length - 2] as string) : 'public';
+  const schema = parts.length > 1 ? (parts[parts.length - 2] as string) : ctx.path.creationSchema;
   const argumentTypes = ((node['parameters'] as unknown[] | undefined) ?? [])
     .map((p) => nodeOf(p, 'FunctionParameter'))
     .filter((p): p is ParseNode => p !== undefined && p['mode'] !== 'FUNC_PARAM_OUT' && p['mode'] !== 'FUNC_PARAM_TABLE')
     .map((p) => typeNameOf(p['argType']));
   let language = 'sql';
   let securityDefiner = false;
-  let searchPath: string | null = null;
+  let searchPath: { text: string; schemas: SchemaList } | null = null;
   let bodyText = '';
   for (const option of (node['options'] as unknown[] | undefined) ?? []) {
     const def = nodeOf(option, 'DefElem');
@@ -570,17 +607,19 @@ function applyCreateFunction(ctx: StatementContext, node: ParseNode, statementIn
     if (def['defname'] === 'security') securityDefiner = defElemText(def['arg']) === 'true';
     if (def['defname'] === 'as') bodyText = stringValue((nodeOf(def['arg'], 'List')?.['items'] as unknown[] | undefined)?.[0]) ?? '';
     const set = nodeOf(def['arg'], 'VariableSetStmt');
-    if (def['defname'] === 'set' && set && String(set['name']).toLowerCase() === 'search_path') searchPath = searchPathOf(set);
+    if (def['defname'] === 'set' && set && String(set['name']).toLowerCase() === 'search_path') searchPath = fixedSearchPath(ctx, set);
   }
+  // Without a fixed path the caller's applies; the migration's own is the best guess there is.
+  const bodySearchPath = searchPath?.schemas ?? ctx.path.schemas;
   let bodyRelations: string[] = [];
   let bodyCalls: FunctionCallName[];
   if (node['sql_body']) {
-    bodyRelations = readRelations(node['sql_body']);
+    bodyRelations = readRelations(ctx.model, bodySearchPath, node['sql_body']);
     bodyCalls = readCalls(node['sql_body']);
   } else if (language === 'sql' && bodyText) {
     const body = parseSql(bodyText);
     const tree = body.error ? [] : body.statements.map((s) => ({ [s.type]: s.node }));
-    bodyRelations = readRelations(tree);
+    bodyRelations = readRelations(ctx.model, bodySearchPath, tree);
     bodyCalls = readCalls(tree);
   } else bodyCalls = callsByName(bodyText);
   const own = ctx.facts.filter((f) => f.statementIndex === statementIndex && f.origin === 'function-body');
@@ -590,8 +629,9 @@ function applyCreateFunction(ctx: StatementContext, node: ParseNode, statementIn
     argumentTypes,
     language,
     securityDefiner,
-    searchPath,
+    searchPath: searchPath?.text ?? null,
     searchPathSource: searchPath === null ? null : ctx.source,
+    bodySearchPath,
     reads: own.filter((f): f is GucRead => f.kind === 'guc-read'),
     writes: own.filter((f): f is GucWrite => f.kind === 'guc-write'),
     bodyText,
@@ -615,7 +655,9 @@ function applyAlterFunction(ctx: StatementContext, node: ParseNode): void {
       if (def['defname'] === 'set' && set) {
         const name = String(set['name'] ?? '').toLowerCase();
         if (name === 'search_path' || (set['kind'] === 'VAR_RESET_ALL' && fn.searchPath !== null)) {
-          fn.searchPath = searchPathOf(set);
+          const fixed = fixedSearchPath(ctx, set);
+          fn.searchPath = fixed?.text ?? null;
+          fn.bodySearchPath = fixed?.schemas ?? ctx.path.schemas;
           fn.searchPathSource = fn.searchPath === null ? null : ctx.source;
           // The statement that took the fixed search_path away is the one to point at.
           if (fn.searchPath === null) fn.source = ctx.source;
@@ -655,7 +697,7 @@ function applyStatement(ctx: StatementContext, type: string, node: ParseNode, st
     case 'RenameStmt':
       return applyRename(ctx, node);
     case 'AlterObjectSchemaStmt': {
-      const key = rangeVarKey(node['relation']);
+      const key = namedKey(ctx, node['relation']);
       if (key && ['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW'].includes(String(node['objectType']))) {
         renameRelation(ctx.model, key, relationKey(String(node['newschema']), splitKey(key).name));
       }
@@ -663,6 +705,16 @@ function applyStatement(ctx: StatementContext, type: string, node: ParseNode, st
     }
     case 'DropStmt':
       return applyDrop(ctx, node);
+    case 'CreateSchemaStmt': {
+      // Objects created by CREATE SCHEMA … CREATE TABLE … go into the new schema.
+      const name = (node['schemaname'] as string | undefined) ?? ((node['authrole'] as ParseNode | undefined)?.['rolename'] as string | undefined);
+      if (!name) return;
+      for (const element of (node['schemaElts'] as unknown[] | undefined) ?? []) {
+        const inner = unwrap(element);
+        if (inner) ctx.path.withSchemaFirst(name, () => applyStatement(ctx, inner.type, inner.body, statementIndex));
+      }
+      return;
+    }
     case 'CreatePolicyStmt':
       return applyCreatePolicy(ctx, node);
     case 'AlterPolicyStmt':
@@ -698,11 +750,43 @@ function modelSkips(text: string, range: SourceRange): boolean {
   return MODEL_INERT.test(text) && !dataStatementMayAffectSessionState(text.slice(range.start, range.end));
 }
 
+/** Options of `buildSchemaModel`. */
+export interface BuildSchemaOptions {
+  /** The search_path each file starts with (default `["public"]`). */
+  searchPath?: readonly string[];
+}
+
+/** Whether a fact changes the migration's search_path or ends a transaction (and so its local settings). */
+function changesSearchPath(fact: SessionFact): boolean {
+  if (fact.origin === 'function-body') return false;
+  if (fact.kind === 'transaction-control') return ['commit', 'rollback', 'prepare-transaction'].includes(fact.operation);
+  return fact.kind === 'guc-write' && (fact.target === 'search-path' || fact.target === 'all');
+}
+
+/** Applies what a statement did to the search_path, in the order it did it. */
+function followSearchPath(path: MigrationSearchPath, fact: SessionFact, node: ParseNode): void {
+  if (fact.kind === 'transaction-control') return path.endTransaction();
+  if (fact.kind !== 'guc-write') return;
+  if (fact.target === 'all') return path.resetAll();
+  const scope = fact.scope === 'transaction' ? 'transaction' : 'session';
+  const value = fact.value;
+  if (fact.via === 'reset' || value?.kind === 'default') return path.set(null, scope);
+  if (value?.kind !== 'literal' || value.text === undefined) return; // not knowable from the text
+  // A top-level SET's values are one schema each; elsewhere the value is one list string.
+  let schemas: string[] | null;
+  if (fact.via === 'set' && fact.origin === 'statement') schemas = setSchemas(node);
+  else if (fact.via === 'set') schemas = value.text.split(', ');
+  else schemas = parseSchemaList(value.text);
+  if (schemas) path.set(schemas, scope);
+}
+
 /**
  * Builds the schema model from files in history order. A file that does not parse changes
- * nothing and keeps its syntax error; the files after it are still applied.
+ * nothing and keeps its syntax error; the files after it are still applied. Unqualified names
+ * resolve along each file's search_path (see `MigrationSearchPath`).
  */
-export function buildSchemaModel(files: readonly SqlFile[]): BuiltSchema {
+export function buildSchemaModel(files: readonly SqlFile[], options: BuildSchemaOptions = {}): BuiltSchema {
+  const initialPath = resolvableSchemas(options.searchPath ?? DEFAULT_SEARCH_PATH);
   const model = emptySchemaModel();
   const parsedFiles: ParsedFile[] = [];
   for (const file of files) {
@@ -717,6 +801,9 @@ export function buildSchemaModel(files: readonly SqlFile[]): BuiltSchema {
       if (fact.kind === 'guc-write') model.writes.push({ write: fact, file: file.path });
       if (fact.kind === 'guc-read') model.reads.push({ read: fact, file: file.path });
     }
+    const path = new MigrationSearchPath(initialPath);
+    const pathFacts = facts.filter(changesSearchPath).sort((a, b) => a.statementIndex - b.statementIndex);
+    let nextPathFact = 0;
     parsed.statements.forEach((statement, index) => {
       const ctx: StatementContext = {
         model,
@@ -725,8 +812,12 @@ export function buildSchemaModel(files: readonly SqlFile[]): BuiltSchema {
         source: { file: file.path, range: statement.range },
         offsetOf: (byte) => parsed.snippet.offset(byte),
         facts,
+        path,
       };
       applyStatement(ctx, statement.type, statement.node, index);
+      for (; pathFacts[nextPathFact]?.statementIndex === index; nextPathFact++) {
+        followSearchPath(path, pathFacts[nextPathFact] as SessionFact, statement.node);
+      }
     });
     const ranges = parsed.statements.map((s) => s.range);
     const statements = parsed.skipped.length === 0 ? ranges : [...ranges, ...parsed.skipped].sort((a, b) => a.start - b.start);

@@ -18,6 +18,11 @@ export interface LintConfig {
   rules?: Record<string, RuleSetting>;
   /** Globs of files whose findings are not reported (they still count as history). */
   ignore?: string[];
+  /**
+   * The search_path each migration file starts with, as the migration tool sets it (default
+   * `["public"]`): where unqualified names are created and looked up until the file sets its own.
+   */
+  searchPath?: string[];
 }
 
 /** A problem with configuration a user can fix. */
@@ -28,7 +33,7 @@ export interface ConfigProblem {
   hint: string;
 }
 
-const KEYS = new Set(['contextGucs', 'tenantColumns', 'rules', 'ignore', '$schema']);
+const KEYS = new Set(['contextGucs', 'tenantColumns', 'rules', 'ignore', 'searchPath', '$schema']);
 
 function isStringArray(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((v) => typeof v === 'string' && v.length > 0);
@@ -42,11 +47,12 @@ export function validateLintConfig(raw: unknown, location: string, ruleIds: read
   }
   const config = raw as Record<string, unknown>;
   for (const key of Object.keys(config)) {
-    if (!KEYS.has(key)) return problem(`unknown option "${key}"`, 'known options are contextGucs, tenantColumns, rules and ignore');
+    if (!KEYS.has(key)) return problem(`unknown option "${key}"`, 'known options are contextGucs, tenantColumns, searchPath, rules and ignore');
   }
-  for (const key of ['contextGucs', 'tenantColumns', 'ignore'] as const) {
+  const examples = { contextGucs: '["app.tenant_id"]', tenantColumns: '["tenant_id"]', ignore: '["migrations/legacy/**"]', searchPath: '["app", "public"]' };
+  for (const key of ['contextGucs', 'tenantColumns', 'ignore', 'searchPath'] as const) {
     if (config[key] !== undefined && !isStringArray(config[key])) {
-      return problem(`"${key}" must be an array of non-empty strings`, `e.g. "${key}": ${key === 'ignore' ? '["migrations/legacy/**"]' : key === 'tenantColumns' ? '["tenant_id"]' : '["app.tenant_id"]'}`);
+      return problem(`"${key}" must be an array of non-empty strings`, `e.g. "${key}": ${examples[key]}`);
     }
   }
   const rules = config['rules'];

@@ -145,7 +145,7 @@ export function lintSql(options: LintSqlOptions): LintSqlResult {
   if (isConfigProblem(validated)) return { findings: [], model: buildSchemaModel([]).model, configProblem: validated };
   const config = validated;
   const files = options.files.map((f) => ({ path: f.path, text: upMigrationText(f.text) }));
-  const { model, files: parsed } = buildSchemaModel(files);
+  const { model, files: parsed } = buildSchemaModel(files, { searchPath: config.searchPath });
   const texts = new Map(
     parsed.map((f) => [f.path, { text: f.text, ignores: f.error ? null : readInlineIgnores(f.text, f.statements) }] as const),
   );

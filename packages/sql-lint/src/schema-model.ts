@@ -107,6 +107,11 @@ export interface FunctionModel {
   /** The `search_path` the function runs with (from `SET search_path`), or null. */
   searchPath: string | null;
   searchPathSource: StatementSource | null;
+  /**
+   * The schemas unqualified names in its body resolve against: its fixed `search_path`, else the
+   * migration's path where it was created or last altered (callers' paths cannot be known).
+   */
+  bodySearchPath: readonly string[];
   /** The setting reads and writes of its body, with ranges in `source.file`. */
   reads: GucRead[];
   writes: GucWrite[];

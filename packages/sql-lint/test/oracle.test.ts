@@ -111,6 +111,9 @@ describe('the model agrees with PostgreSQL', () => {
     try {
       for (const file of fixture.files) {
         try {
+          // Each file starts on the configured search_path, as the model assumes.
+          const path = fixture.config.searchPath?.map((schema) => `"${schema.replaceAll('"', '""')}"`).join(', ');
+          await client.query(path === undefined ? 'reset search_path' : `set search_path to ${path}`);
           await client.query(file.text);
         } catch (error) {
           failure = `${file.path}: ${(error as Error).message}`;

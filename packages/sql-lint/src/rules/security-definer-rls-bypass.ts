@@ -9,13 +9,18 @@ function escapeRegExp(text: string): string {
 /** A table name that, unquoted in a body, is one whole run of identifier characters. */
 const PLAIN_NAME = /^[\w$]+$/;
 
-/** Whether a function body uses a table: from its parse tree for SQL bodies, by name for other languages. */
+/**
+ * Whether a function body uses a table: from its parse tree for SQL bodies, by name for other
+ * languages (where an unqualified name counts when the table's schema is on the body's search
+ * path, or is the function's own).
+ */
 function usesTable(fn: FunctionModel, key: string, table: TableModel): boolean {
   if (fn.bodyRelations.includes(key)) return true;
   if (fn.language === 'sql') return false;
   const part = (name: string): string => `(?:"${escapeRegExp(name)}"|${escapeRegExp(name)}(?![\\w$]))`;
   const qualified = `${part(table.schema)}\\s*\\.\\s*${part(table.name)}`;
-  const pattern = table.schema === 'public' || table.schema === fn.schema ? `(?:${qualified}|${part(table.name)})` : qualified;
+  const unqualifiedReaches = fn.bodySearchPath.includes(table.schema) || table.schema === fn.schema;
+  const pattern = unqualifiedReaches ? `(?:${qualified}|${part(table.name)})` : qualified;
   return new RegExp(`(?<![\\w.$"])${pattern}`, 'i').test(fn.bodyText);
 }
 
