@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type * as TypeUtilsModule from '@typescript-eslint/type-utils';
 import type { TSESLint, TSESTree } from '@typescript-eslint/utils';
 import { AST_NODE_TYPES, ASTUtils } from '@typescript-eslint/utils';
+import { instanceMemberValue } from './class-members.js';
 import type { TenantScopeSettings, TypeSpecifier } from './settings.js';
 import { matchesName } from './settings.js';
 import { calleeName } from './sql-text.js';
@@ -26,9 +27,11 @@ const clientConstructors = new Set(['Client']);
 const transactionMethods = ['transaction', 'begin', '$transaction'];
 const maxDepth = 6;
 
+/** The name an expression ends in: `pool` for `pool`, `db.pool` and `this.#pool`. */
 function lastName(node: TSESTree.Node): string | null {
   if (node.type === AST_NODE_TYPES.Identifier) return node.name;
-  if (node.type === AST_NODE_TYPES.MemberExpression && !node.computed && node.property.type === AST_NODE_TYPES.Identifier) return node.property.name;
+  if (node.type !== AST_NODE_TYPES.MemberExpression || node.computed) return null;
+  if (node.property.type === AST_NODE_TYPES.Identifier || node.property.type === AST_NODE_TYPES.PrivateIdentifier) return node.property.name;
   return null;
 }
 
@@ -103,6 +106,14 @@ function syntacticKind(node: TSESTree.Node, ctx: ConnectionContext, depth: numbe
       if (kind !== 'unknown') return kind;
     } else if (definition?.type === 'Parameter' && definition.name.type === AST_NODE_TYPES.Identifier) {
       const kind = parameterKind(definition.node, definition.name, ctx, depth);
+      if (kind !== 'unknown') return kind;
+    }
+  }
+  if (expression.type === AST_NODE_TYPES.MemberExpression) {
+    // `this.pool` / `this.#pool`: what its class puts there.
+    const value = instanceMemberValue(expression, ctx.sourceCode);
+    if (value) {
+      const kind = initializerKind(value, ctx, depth);
       if (kind !== 'unknown') return kind;
     }
   }
