@@ -52,6 +52,9 @@ describe('robustness: odd code never fails a lint run', () => {
       '9:7 @tenant-scope/require-tenant-scope unscopedQuery',
       '10:7 @tenant-scope/require-tenant-scope unscopedQuery',
       '14:61 @tenant-scope/require-tenant-scope unscopedQuery',
+      // `#db = pool` makes this.#db the pool; super.query is not knowable.
+      '15:77 @tenant-scope/require-tenant-scope unscopedQuery',
+      '15:93 @tenant-scope/no-pool-transaction poolTransaction',
       '16:7 @tenant-scope/require-tenant-scope unscopedQuery',
       '17:7 @tenant-scope/require-tenant-scope unscopedQuery',
       '18:7 @tenant-scope/require-tenant-scope unscopedQuery',
