@@ -286,6 +286,25 @@ function renameRelation(model: SchemaModel, from: string, to: string): void {
   for (const v of model.views.values()) v.relations = v.relations.map((r) => (r === from ? to : r));
 }
 
+/** ALTER SCHEMA … RENAME TO: everything in the schema keeps its name in the new one. */
+function renameSchema(model: SchemaModel, from: string, to: string): void {
+  for (const key of [...model.tables.keys(), ...model.views.keys()]) {
+    const { schema, name } = splitKey(key);
+    if (schema === from) renameRelation(model, key, relationKey(to, name));
+  }
+  for (const [key, fn] of [...model.functions]) {
+    if (fn.schema === from) moveFunction(model, key, fn, { schema: to });
+  }
+}
+
+/** Re-keys a function after its name or schema changed. */
+function moveFunction(model: SchemaModel, key: string, fn: FunctionModel, change: { schema?: string; name?: string }): void {
+  model.functions.delete(key);
+  if (change.schema !== undefined) fn.schema = change.schema;
+  if (change.name !== undefined) fn.name = change.name;
+  model.functions.set(functionKey(fn.schema, fn.name, fn.argumentTypes), fn);
+}
+
 function dropRelation(model: SchemaModel, key: string): void {
   model.tables.delete(key);
   model.views.delete(key);
@@ -484,13 +503,11 @@ function applyRename(ctx: StatementContext, node: ParseNode): void {
     }
     case 'OBJECT_FUNCTION':
     case 'OBJECT_PROCEDURE': {
-      for (const [key, fn] of functionsMatching(ctx.model, node['object'])) {
-        ctx.model.functions.delete(key);
-        fn.name = newName;
-        ctx.model.functions.set(functionKey(fn.schema, fn.name, fn.argumentTypes), fn);
-      }
+      for (const [key, fn] of functionsMatching(ctx.model, node['object'])) moveFunction(ctx.model, key, fn, { name: newName });
       return;
     }
+    case 'OBJECT_SCHEMA':
+      return renameSchema(ctx.model, String(node['subname']), newName);
     case 'OBJECT_ROLE': {
       const role = ctx.model.roles.get(String(node['subname']).toLowerCase());
       if (role) {
@@ -697,9 +714,14 @@ function applyStatement(ctx: StatementContext, type: string, node: ParseNode, st
     case 'RenameStmt':
       return applyRename(ctx, node);
     case 'AlterObjectSchemaStmt': {
+      const newSchema = String(node['newschema']);
+      if (['OBJECT_FUNCTION', 'OBJECT_PROCEDURE', 'OBJECT_ROUTINE'].includes(String(node['objectType']))) {
+        for (const [key, fn] of functionsMatching(ctx.model, node['object'])) moveFunction(ctx.model, key, fn, { schema: newSchema });
+        return;
+      }
       const key = namedKey(ctx, node['relation']);
       if (key && ['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW'].includes(String(node['objectType']))) {
-        renameRelation(ctx.model, key, relationKey(String(node['newschema']), splitKey(key).name));
+        renameRelation(ctx.model, key, relationKey(newSchema, splitKey(key).name));
       }
       return;
     }
