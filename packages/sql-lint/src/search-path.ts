@@ -10,15 +10,18 @@
  * ROLLBACK, or the end of the file (tools run a file in one transaction).
  */
 
-/** The schemas unqualified names resolve against, in order. Never holds `$user` or `pg_catalog`, `pg_temp`. */
+/** The schemas unqualified names resolve against, in order. Never holds `$user`, `pg_catalog`, `pg_temp` or ''. */
 export type SchemaList = readonly string[];
 
 /** The path unqualified names resolve against when nothing sets it. */
 export const DEFAULT_SEARCH_PATH: SchemaList = ['public'];
 
-/** Path entries that never receive a migration's objects: the role's own schema (unknown here) and the system ones. */
+/**
+ * Path entries that never receive a migration's objects: the role's own schema (unknown here),
+ * the system ones, and the empty name of `SET search_path = ''`.
+ */
 function isResolvable(schema: string): boolean {
-  return schema !== '$user' && schema !== 'pg_catalog' && !schema.startsWith('pg_temp');
+  return schema !== '' && schema !== '$user' && schema !== 'pg_catalog' && !schema.startsWith('pg_temp');
 }
 
 /** The entries of a path as PostgreSQL keeps them, without those no migration object lands in. */

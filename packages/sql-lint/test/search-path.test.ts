@@ -152,6 +152,7 @@ set search_path to app, public;
 create function fixed() returns int language sql set search_path = 'billing', public as 'select 1';
 create function unfixed() returns int language sql as 'select 1';
 create function later() returns int language sql as 'select 1';
+create function empty() returns int language sql set search_path = '' as 'select 1';
 reset search_path;
 alter function app.later() set search_path = "$user", public;
 `,
@@ -161,6 +162,7 @@ alter function app.later() set search_path = "$user", public;
       ['app.fixed', 'billing, public', ['billing', 'public']],
       ['app.unfixed', null, ['app', 'public']],
       ['app.later', '$user, public', ['public']],
+      ['app.empty', '', []],
     ]);
   });
 
