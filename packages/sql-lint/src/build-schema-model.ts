@@ -503,7 +503,7 @@ function applyRename(ctx: StatementContext, node: ParseNode): void {
     }
     case 'OBJECT_FUNCTION':
     case 'OBJECT_PROCEDURE': {
-      for (const [key, fn] of functionsMatching(ctx.model, node['object'])) moveFunction(ctx.model, key, fn, { name: newName });
+      for (const [key, fn] of functionsMatching(ctx, node['object'])) moveFunction(ctx.model, key, fn, { name: newName });
       return;
     }
     case 'OBJECT_SCHEMA':
@@ -561,7 +561,7 @@ function applyDrop(ctx: StatementContext, node: ParseNode): void {
     case 'OBJECT_PROCEDURE':
     case 'OBJECT_ROUTINE':
       for (const object of objects) {
-        for (const [key] of functionsMatching(ctx.model, object)) ctx.model.functions.delete(key);
+        for (const [key] of functionsMatching(ctx, object)) ctx.model.functions.delete(key);
       }
       return;
     default:
@@ -574,18 +574,28 @@ export function functionKey(schema: string, name: string, argumentTypes: string[
   return `${schema}.${name}(${argumentTypes.join(',')})`;
 }
 
-/** The functions an `ObjectWithArgs` names (all overloads when it gives no argument list). */
-function functionsMatching(model: SchemaModel, objectWithArgs: unknown): [string, FunctionModel][] {
+/**
+ * The functions an `ObjectWithArgs` names (all overloads when it gives no argument list). An
+ * unqualified name is looked up along the path: the first schema with a match wins; when no
+ * schema of the path has one, a match in any schema counts (the function may predate the history).
+ */
+function functionsMatching(ctx: StatementContext, objectWithArgs: unknown): [string, FunctionModel][] {
   const object = (nodeOf(objectWithArgs, 'ObjectWithArgs') ?? objectWithArgs) as ParseNode | undefined;
   if (!object) return [];
   const parts = nameParts(object['objname']).map((p) => p.toLowerCase());
   const name = parts[parts.length - 1];
   const schema = parts.length > 1 ? parts[parts.length - 2] : undefined;
   const types = object['args_unspecified'] ? undefined : ((object['objargs'] as unknown[] | undefined) ?? []).map((a) => typeNameOf(nodeOf(a, 'TypeName') ?? a));
-  return [...model.functions].filter(
+  const matches = [...ctx.model.functions].filter(
     ([, fn]) =>
       fn.name === name && (schema === undefined || fn.schema === schema) && (types === undefined || types.join(',') === fn.argumentTypes.join(',')),
   );
+  if (schema !== undefined) return matches;
+  for (const candidate of ctx.path.schemas) {
+    const inSchema = matches.filter(([, fn]) => fn.schema === candidate);
+    if (inSchema.length > 0) return inSchema;
+  }
+  return matches;
 }
 
 /** The schemas of a `SET search_path TO a, b` (each value is one schema, as PostgreSQL quotes them). */
@@ -660,7 +670,7 @@ function applyCreateFunction(ctx: StatementContext, node: ParseNode, statementIn
 }
 
 function applyAlterFunction(ctx: StatementContext, node: ParseNode): void {
-  for (const [, fn] of functionsMatching(ctx.model, node['func'])) {
+  for (const [, fn] of functionsMatching(ctx, node['func'])) {
     for (const action of (node['actions'] as unknown[] | undefined) ?? []) {
       const def = nodeOf(action, 'DefElem');
       if (!def) continue;
@@ -716,7 +726,7 @@ function applyStatement(ctx: StatementContext, type: string, node: ParseNode, st
     case 'AlterObjectSchemaStmt': {
       const newSchema = String(node['newschema']);
       if (['OBJECT_FUNCTION', 'OBJECT_PROCEDURE', 'OBJECT_ROUTINE'].includes(String(node['objectType']))) {
-        for (const [key, fn] of functionsMatching(ctx.model, node['object'])) moveFunction(ctx.model, key, fn, { schema: newSchema });
+        for (const [key, fn] of functionsMatching(ctx, node['object'])) moveFunction(ctx.model, key, fn, { schema: newSchema });
         return;
       }
       const key = namedKey(ctx, node['relation']);
