@@ -7,7 +7,7 @@ import type { GucRead } from '@tenant-scope/sql-analyzer';
 import { resolveFunction, resolveFunctionName } from './build-schema-model.js';
 import { calledFunctionName, constantText, nameParts, nodeOf, unwrap, walkTree } from './parse-tree.js';
 import type { RuleContext } from './rule.js';
-import type { FunctionModel, ParseNode, PolicyExpression, PolicyModel } from './schema-model.js';
+import type { FunctionModel, ParseNode, PolicyExpression, PolicyModel, TableModel } from './schema-model.js';
 
 /** A setting read a policy makes, and the file it is written in. */
 export interface PolicyRead {
@@ -67,6 +67,33 @@ export function policyReads(context: RuleContext, policy: PolicyModel): PolicyRe
     }
   }
   return reads;
+}
+
+/** A policy read, with the policy and table that make it. */
+export interface TablePolicyRead extends PolicyRead {
+  policy: PolicyModel;
+  table: TableModel;
+}
+
+/**
+ * The setting reads of every policy that `keep` accepts, each place once: a read in a function
+ * several policies call is listed for the first policy that reaches it.
+ */
+export function policyReadsWhere(context: RuleContext, keep: (read: GucRead) => boolean): TablePolicyRead[] {
+  const found: TablePolicyRead[] = [];
+  const seen = new Set<string>();
+  for (const table of context.model.tables.values()) {
+    for (const policy of table.policies.values()) {
+      for (const policyRead of policyReads(context, policy)) {
+        if (!keep(policyRead.read)) continue;
+        const key = `${policyRead.file}:${policyRead.read.range.start}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        found.push({ ...policyRead, policy, table });
+      }
+    }
+  }
+  return found;
 }
 
 function isContextName(context: RuleContext, name: string): boolean {

@@ -1,5 +1,6 @@
 import { contextReadHazards } from '@tenant-scope/sql-analyzer';
-import { policyReads } from '../policy-predicates.js';
+import type { GucRead } from '@tenant-scope/sql-analyzer';
+import { policyReadsWhere } from '../policy-predicates.js';
 import { defineRule, displayName } from '../rule.js';
 import type { RuleReport } from '../rule.js';
 
@@ -16,28 +17,16 @@ export const currentSettingMissingOk = defineRule({
     },
   },
   check(context) {
-    const reports: RuleReport[] = [];
-    const seen = new Set<string>();
-    for (const table of context.model.tables.values()) {
-      for (const policy of table.policies.values()) {
-        for (const { read, file, via } of policyReads(context, policy)) {
-          if (read.target !== 'custom' || !contextReadHazards(read).includes('raises-when-unset')) continue;
-          const key = `${file}:${read.range.start}`;
-          if (seen.has(key)) continue;
-          seen.add(key);
-          reports.push({
-            source: { file, range: read.range },
-            messageId: 'raisesWhenUnset',
-            data: {
-              name: read.name ?? '?',
-              policy: policy.name,
-              table: displayName(table.schema, table.name),
-              via: via ? ` through ${displayName(via.schema, via.name)}()` : '',
-            },
-          });
-        }
-      }
-    }
-    return reports;
+    const raises = (read: GucRead): boolean => read.target === 'custom' && contextReadHazards(read).includes('raises-when-unset');
+    return policyReadsWhere(context, raises).map(({ read, file, via, policy, table }): RuleReport => ({
+      source: { file, range: read.range },
+      messageId: 'raisesWhenUnset',
+      data: {
+        name: read.name ?? '?',
+        policy: policy.name,
+        table: displayName(table.schema, table.name),
+        via: via ? ` through ${displayName(via.schema, via.name)}()` : '',
+      },
+    }));
   },
 });

@@ -1,5 +1,6 @@
 import { contextReadHazards } from '@tenant-scope/sql-analyzer';
-import { policyReads } from '../policy-predicates.js';
+import type { GucRead } from '@tenant-scope/sql-analyzer';
+import { policyReadsWhere } from '../policy-predicates.js';
 import { defineRule, displayName } from '../rule.js';
 import type { RuleReport } from '../rule.js';
 
@@ -16,30 +17,20 @@ export const currentSettingUnguardedCast = defineRule({
     },
   },
   check(context) {
-    const reports: RuleReport[] = [];
-    const seen = new Set<string>();
-    for (const table of context.model.tables.values()) {
-      for (const policy of table.policies.values()) {
-        for (const { read, file, via } of policyReads(context, policy)) {
-          if (!contextReadHazards(read).includes('cast-without-nullif')) continue;
-          const key = `${file}:${read.range.start}`;
-          if (seen.has(key)) continue;
-          seen.add(key);
-          const cast = read.wrappers.find((w) => w.kind === 'cast');
-          reports.push({
-            source: { file, range: read.range },
-            messageId: 'castWithoutNullif',
-            data: {
-              name: read.name ?? '?',
-              type: cast?.kind === 'cast' ? cast.type : 'a non-text type',
-              policy: policy.name,
-              table: displayName(table.schema, table.name),
-              via: via ? ` through ${displayName(via.schema, via.name)}()` : '',
-            },
-          });
-        }
-      }
-    }
-    return reports;
+    const castsBare = (read: GucRead): boolean => contextReadHazards(read).includes('cast-without-nullif');
+    return policyReadsWhere(context, castsBare).map(({ read, file, via, policy, table }): RuleReport => {
+      const cast = read.wrappers.find((w) => w.kind === 'cast');
+      return {
+        source: { file, range: read.range },
+        messageId: 'castWithoutNullif',
+        data: {
+          name: read.name ?? '?',
+          type: cast?.kind === 'cast' ? cast.type : 'a non-text type',
+          policy: policy.name,
+          table: displayName(table.schema, table.name),
+          via: via ? ` through ${displayName(via.schema, via.name)}()` : '',
+        },
+      };
+    });
   },
 });
