@@ -1,3 +1,4 @@
+import type { ContextSettings } from '@tenant-scope/sql-analyzer';
 import type { TSESLint } from '@typescript-eslint/utils';
 
 /**
@@ -175,9 +176,11 @@ function readGivenSettings(context: { settings: unknown }): TenantScopeSettings 
   return settings;
 }
 
-/** Whether a written setting carries tenant context under these settings. */
-export function isContextGuc(settings: TenantScopeSettings, name: string | null, target: string, override?: readonly string[]): boolean {
-  const list = override ? override.map((n) => n.toLowerCase()) : settings.contextGucs;
-  if (list) return name !== null && list.includes(name);
-  return target === 'custom';
+/**
+ * The context settings the analyzer's verdicts (`contextWriteHazards`) use: a rule's own
+ * `contextGucs` option when given, else `settings['tenant-scope'].contextGucs` (null: every
+ * custom dotted setting).
+ */
+export function contextSettings(settings: TenantScopeSettings, override?: readonly string[]): ContextSettings {
+  return { contextGucs: override ? override.map((n) => n.toLowerCase()) : settings.contextGucs };
 }

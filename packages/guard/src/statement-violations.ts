@@ -1,4 +1,13 @@
-import { analyzeSql, type GucWrite, type SessionFact, type SessionStateUse } from '@tenant-scope/sql-analyzer';
+import {
+  analyzeSql,
+  contextWriteHazards,
+  contextWriteTarget,
+  sessionStateHazards,
+  transactionControlHazards,
+  type ContextTarget,
+  type GucWrite,
+  type SessionFact,
+} from '@tenant-scope/sql-analyzer';
 import type { ViolationCode } from './tenant-scope-violation.js';
 
 /** A problem visible in the text of one statement sent inside a tenant scope. */
@@ -12,20 +21,13 @@ export interface StatementViolation {
   reset?: string;
 }
 
-const RESETS: Partial<Record<GucWrite['target'], string>> = {
+const RESETS: Partial<Record<ContextTarget, string>> = {
   'search-path': 'RESET search_path',
   role: 'RESET ROLE',
   'session-authorization': 'RESET SESSION AUTHORIZATION',
   all: 'RESET ALL; RESET ROLE; RESET SESSION AUTHORIZATION',
   unknown: 'RESET ALL; RESET ROLE; RESET SESSION AUTHORIZATION',
 };
-
-// Transaction control that keeps the tenant transaction open.
-const SAVEPOINT_OPERATIONS = new Set(['savepoint', 'release-savepoint', 'rollback-to-savepoint']);
-// Session state that outlives the transaction and so the scope (the others release or drop state).
-const SESSION_FEATURES = new Set<SessionStateUse['feature']>(['advisory-lock', 'listen', 'prepare', 'temp-table', 'cursor-with-hold']);
-// Settings whose session-level change changes what later tenants see or may do.
-const SESSION_TARGETS = new Set<GucWrite['target']>(['search-path', 'role', 'session-authorization', 'all']);
 
 /**
  * What in `sql` would break the tenant scope, read with the analyzer (cached by text). Facts from
@@ -49,13 +51,14 @@ function factViolation(fact: SessionFact, contextGucs: ReadonlySet<string>): Sta
     case 'guc-write':
       return sessionSet(fact, contextGucs);
     case 'transaction-control':
-      if (SAVEPOINT_OPERATIONS.has(fact.operation)) return undefined;
+      // Savepoints keep the tenant transaction open: the guard allows them.
+      if (transactionControlHazards(fact, { allowSavepoints: true }).length === 0) return undefined;
       return {
         code: 'transaction-control',
         message: `${fact.operation.toUpperCase()}${fact.chain ? ' AND CHAIN' : ''} inside the scope ends or replaces the tenant transaction (savepoints are fine)`,
       };
     case 'session-state':
-      if (!SESSION_FEATURES.has(fact.feature)) return undefined;
+      if (!sessionStateHazards(fact).includes('outlives-transaction')) return undefined;
       return { code: 'session-state', message: `${fact.feature} (${fact.detail}) outlives the tenant transaction on a pooled connection` };
     case 'guc-read':
       return undefined;
@@ -63,23 +66,26 @@ function factViolation(fact: SessionFact, contextGucs: ReadonlySet<string>): Sta
 }
 
 /**
- * A write counts when it changes a context setting, search_path, the role or everything (RESET ALL,
- * DISCARD ALL) beyond the transaction. A `set_config` whose `is_local` is not a literal, or whose
- * name is not a literal, counts as session-level: the text cannot show it is safe.
+ * A write counts when it changes tenant context (a context setting, search_path, the role,
+ * everything, or a setting named at run time) beyond the transaction, or gives a context setting a
+ * default for every new session. The verdict is the analyzer's `contextWriteHazards`.
  */
 function sessionSet(write: GucWrite, contextGucs: ReadonlySet<string>): StatementViolation | undefined {
-  if (write.via === 'alter-role' || write.via === 'alter-database' || write.via === 'alter-system') return undefined;
-  const named = write.name !== null && contextGucs.has(write.name);
-  const relevant = named || SESSION_TARGETS.has(write.target) || write.target === 'unknown';
-  if (!relevant) return undefined;
-  const what = write.target === 'all' ? 'all settings' : write.name ?? 'a setting whose name is not a literal';
+  const settings = { contextGucs };
+  const hazards = contextWriteHazards(write, settings);
+  const target = contextWriteTarget(write, settings);
+  const what = target === 'all' ? 'all settings' : write.name ?? 'a setting whose name is not a literal';
+  if (hazards.includes('session-default')) {
+    const owner = write.via === 'alter-role' ? 'ROLE' : write.via === 'alter-database' ? 'DATABASE' : 'SYSTEM';
+    return { code: 'session-set', message: `ALTER ${owner} … SET gives ${what} a default: every new session starts inside one tenant` };
+  }
+  if (!hazards.includes('session-level') || target === null) return undefined;
   if (write.via === 'reset' || write.via === 'discard-all') {
     return { code: 'session-set', message: `${write.via === 'reset' ? 'RESET' : 'DISCARD ALL'} of ${what} inside the scope` };
   }
-  if (write.scope === 'transaction') return undefined;
-  const how = write.scope === 'unknown' ? 'possibly at session level (is_local is not a literal)' : 'at session level';
+  const how = hazards.includes('lifetime-unknown') ? 'possibly at session level (is_local is not a literal)' : 'at session level';
   const violation: StatementViolation = { code: 'session-set', message: `sets ${what} ${how}; it would outlive the tenant transaction` };
-  const reset = named ? undefined : RESETS[write.target];
+  const reset = target === 'context-setting' ? undefined : RESETS[target];
   if (reset) violation.reset = reset;
   return violation;
 }

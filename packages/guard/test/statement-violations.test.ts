@@ -30,7 +30,12 @@ describe('statementViolations', () => {
     ['select pg_advisory_xact_lock(1)', []],
     ['create temp table t (x int) on commit drop', []],
     [`create function f() returns void language sql as $$ select set_config('app.tenant_id', 'x', false) $$`, []],
-    [`alter role app set app.tenant_id = 'x'`, []],
+    // Every new session of the role would start inside one tenant (the analyzer's oracle shows it).
+    [`alter role app set app.tenant_id = 'x'`, ['session-set']],
+    [`alter role app reset app.tenant_id`, []],
+    [`alter role app set search_path = app, public`, []],
+    [`select set_config('app.tenant_id', $1, (select false))`, ['session-set']],
+    ['set local role tenant_a', []],
     ['this is not sql', []],
   ])('%s -> %j', (sql, expected) => {
     expect(statementViolations(sql, contextGucs).map((v) => v.code)).toEqual(expected);

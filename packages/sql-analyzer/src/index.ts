@@ -69,6 +69,27 @@ export { contextReadHazards } from './context-read-hazards.js';
 export type { ContextReadHazard } from './context-read-hazards.js';
 
 /**
+ * What a setting write does to tenant context: which context it touches (`contextWriteTarget`:
+ * a context setting, search_path, the role, all settings, a name not knowable), and whether it
+ * outlives the transaction, may do so (`is_local` not a literal), resets, switches the context
+ * inside a transaction or gives every new session a default (`contextWriteHazards`).
+ * `isContextSetting` says whether a setting name carries tenant context under the settings.
+ */
+export { contextWriteHazards, contextWriteTarget, isContextSetting } from './context-write-hazards.js';
+export type { ContextSettings, ContextTarget, ContextWriteHazard } from './context-write-hazards.js';
+
+/** Which session features outlive the transaction or release state on a pooled connection: one list. */
+export { sessionStateHazards } from './session-state-hazards.js';
+export type { SessionStateHazard } from './session-state-hazards.js';
+
+/**
+ * What a transaction control statement does to the transaction that carries tenant context (ends,
+ * chains, begins, savepoint, needs the same connection); `allowSavepoints` is the guard's option.
+ */
+export { transactionControlHazards } from './transaction-control-hazards.js';
+export type { TransactionControlHazard, TransactionControlOptions } from './transaction-control-hazards.js';
+
+/**
  * PostgreSQL's lexical rules for finding ends the parse tree does not give (a closing
  * parenthesis, a literal's extent): `sqlTokens(text, start, end)` yields tokens with UTF-16
  * offsets, comments and blanks left out.

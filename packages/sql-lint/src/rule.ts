@@ -2,6 +2,7 @@
  * What a rule is: an id, its default severity, its messages, and a pure check over the schema
  * model that reports the statements to change.
  */
+import { isContextSetting } from '@tenant-scope/sql-analyzer';
 import type { GucRead, GucWrite } from '@tenant-scope/sql-analyzer';
 import type { SchemaModel, StatementSource, TableModel } from './schema-model.js';
 
@@ -55,9 +56,7 @@ export function formatMessage(template: string, data: Record<string, string> = {
 
 /** Whether a setting name is tenant context: one of `contextGucs`, or any dotted custom setting when none are configured. */
 export function isContextGuc(context: RuleContext, fact: GucRead | GucWrite): boolean {
-  if (fact.name === null) return false;
-  if (context.contextGucs) return context.contextGucs.has(fact.name);
-  return fact.target === 'custom';
+  return isContextSetting(fact.name, { contextGucs: context.contextGucs });
 }
 
 /** The table's tenant column name, when it has one. */

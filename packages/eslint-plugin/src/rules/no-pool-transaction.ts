@@ -1,4 +1,5 @@
-import type { SessionFact } from '@tenant-scope/sql-analyzer';
+import { transactionControlHazards } from '@tenant-scope/sql-analyzer';
+import type { SessionFact, TransactionControl } from '@tenant-scope/sql-analyzer';
 import { kindOf } from '../connection-kind.js';
 import { createRule } from '../create-rule.js';
 import { safely, sqlQueryContext, sqlQueryListener } from '../sql-queries.js';
@@ -6,8 +7,8 @@ import { sqlLocation } from '../sql-text.js';
 
 type MessageIds = 'poolTransaction' | 'poolLocalSet';
 
-/** How each transaction-control operation is written. COMMIT/ROLLBACK PREPARED work from any connection and are absent. */
-const statementOf: Partial<Record<string, string>> = {
+/** How each transaction-control operation is written. */
+const statementOf: Record<TransactionControl['operation'], string> = {
   begin: 'BEGIN',
   commit: 'COMMIT',
   rollback: 'ROLLBACK',
@@ -15,6 +16,8 @@ const statementOf: Partial<Record<string, string>> = {
   'release-savepoint': 'RELEASE SAVEPOINT',
   'rollback-to-savepoint': 'ROLLBACK TO SAVEPOINT',
   'prepare-transaction': 'PREPARE TRANSACTION',
+  'commit-prepared': 'COMMIT PREPARED',
+  'rollback-prepared': 'ROLLBACK PREPARED',
 };
 
 /** A text that opens and closes its own transaction runs on one connection, in one round trip. */
@@ -61,8 +64,10 @@ export default createRule<[], MessageIds>({
           safely(() => {
             const loc = sqlLocation(query.sql, fact.range, ctx.sourceCode);
             if (fact.kind === 'transaction-control') {
-              const operation = statementOf[fact.operation];
-              if (operation) context.report({ loc, messageId: 'poolTransaction', data: { operation } });
+              // COMMIT/ROLLBACK PREPARED work from any connection.
+              if (transactionControlHazards(fact).includes('needs-same-connection')) {
+                context.report({ loc, messageId: 'poolTransaction', data: { operation: statementOf[fact.operation] } });
+              }
             } else if (fact.kind === 'guc-write' && fact.scope === 'transaction' && fact.statementIndex === lastStatement) {
               // Earlier statements of one text share its implicit transaction, so only a set at the end is lost.
               context.report({ loc, messageId: 'poolLocalSet', data: { name: fact.name ?? 'the setting' } });

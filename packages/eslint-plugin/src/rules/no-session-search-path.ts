@@ -1,3 +1,4 @@
+import { contextWriteHazards } from '@tenant-scope/sql-analyzer';
 import { createRule } from '../create-rule.js';
 import { safely, sqlQueryContext, sqlQueryListener } from '../sql-queries.js';
 import { sqlLocation } from '../sql-text.js';
@@ -47,15 +48,17 @@ export default createRule<Options, MessageIds>({
         const { sql } = query;
         for (const fact of query.analysis.facts) {
           if (fact.kind !== 'guc-write' || fact.target !== 'search-path') continue;
-          if (fact.via !== 'set' && fact.via !== 'set-config' && fact.via !== 'reset') continue;
           if (fact.origin === 'function-body' && options.checkFunctionBodies === false) continue;
+          // search_path is tenant context whatever the configured context settings are.
+          const hazards = contextWriteHazards(fact, { contextGucs: null });
           safely(() => {
             const loc = sqlLocation(sql, fact.range, ctx.sourceCode);
-            if (fact.scope === 'transaction') {
+            if (hazards.includes('switches-context')) {
               if (options.allowLocal === false) context.report({ loc, messageId: 'localSearchPath' });
               return;
             }
-            if (fact.scope !== 'session') return;
+            // A role or database default of search_path is configuration (no session-level hazard).
+            if (!hazards.includes('session-level')) return;
             const written = sql.text.slice(fact.range.start, fact.range.end);
             const start = sql.sourceStart === null ? null : sql.sourceStart + fact.range.start;
             const setPrefix = fact.via === 'set' ? /^SET(\s+SESSION)?\s+/i.exec(written) : null;

@@ -1,13 +1,14 @@
+import { contextWriteHazards, contextWriteTarget } from '@tenant-scope/sql-analyzer';
 import type { GucWrite } from '@tenant-scope/sql-analyzer';
 import type { TSESLint } from '@typescript-eslint/utils';
 import { createRule } from '../create-rule.js';
-import { isContextGuc } from '../settings.js';
+import { contextSettings } from '../settings.js';
 import type { SqlQuery } from '../sql-queries.js';
 import { safely, sqlQueryContext, sqlQueryListener } from '../sql-queries.js';
 import { sqlLocation } from '../sql-text.js';
 
 type Options = [{ contextGucs?: string[]; checkFunctionBodies?: boolean; reportParseErrors?: boolean }];
-type MessageIds = 'sessionSet' | 'sessionSetDefault' | 'sessionReset' | 'unparsableSql' | 'useSetLocal' | 'useSetConfigLocal';
+type MessageIds = 'sessionSet' | 'maybeSessionSet' | 'sessionSetDefault' | 'sessionReset' | 'unparsableSql' | 'useSetLocal' | 'useSetConfigLocal';
 
 /** A fix that turns a session-level write into its transaction-local form, when the text allows it. */
 function localFormFix(query: SqlQuery, write: GucWrite): { messageId: 'useSetLocal' | 'useSetConfigLocal'; fix: TSESLint.ReportFixFunction } | null {
@@ -41,6 +42,8 @@ export default createRule<Options, MessageIds>({
     messages: {
       sessionSet:
         '`{{name}}` is set for the whole session: the connection goes back to the pool still carrying it, and the next request that gets it runs with this tenant\'s context. Use `SET LOCAL` or `set_config(…, true)` inside a transaction.',
+      maybeSessionSet:
+        '`{{name}}` may be set for the whole session: `is_local` is not a literal, so nothing shows the value ends with the transaction, and a session-level value goes back to the pool with the connection. Pass `true` as `is_local` inside a transaction.',
       sessionSetDefault:
         '`ALTER {{owner}} … SET {{name}}` makes one value the default of every new session, so every connection starts inside one tenant. Set tenant context per transaction with `set_config(…, true)`.',
       sessionReset:
@@ -74,6 +77,7 @@ export default createRule<Options, MessageIds>({
   defaultOptions: [{ checkFunctionBodies: true, reportParseErrors: false }],
   create(context, [options]) {
     const ctx = sqlQueryContext(context);
+    const settings = contextSettings(ctx.settings, options.contextGucs);
     return sqlQueryListener(ctx, {
       wantsParseErrors: options.reportParseErrors === true,
       onParseError(query, error) {
@@ -82,23 +86,26 @@ export default createRule<Options, MessageIds>({
       },
       onQuery(query) {
         for (const fact of query.analysis.facts) {
-          if (fact.kind !== 'guc-write' || fact.scope !== 'session') continue;
+          if (fact.kind !== 'guc-write') continue;
           if (fact.origin === 'function-body' && options.checkFunctionBodies === false) continue;
+          const target = contextWriteTarget(fact, settings);
+          if (target !== 'context-setting' && target !== 'all' && target !== 'unknown') continue;
+          const hazards = contextWriteHazards(fact, settings);
+          if (!hazards.includes('session-level') && !hazards.includes('session-default')) continue;
           safely(() => {
             const loc = sqlLocation(query.sql, fact.range, ctx.sourceCode);
-            if (fact.via === 'discard-all' || (fact.via === 'reset' && (fact.target === 'all' || isContextGuc(ctx.settings, fact.name, fact.target, options.contextGucs)))) {
+            const name = fact.name ?? (fact.nameRange ? query.sql.text.slice(fact.nameRange.start, fact.nameRange.end) : 'setting');
+            if (hazards.includes('session-default')) {
+              const owner = fact.via === 'alter-role' ? 'ROLE' : fact.via === 'alter-database' ? 'DATABASE' : 'SYSTEM';
+              context.report({ loc, messageId: 'sessionSetDefault', data: { owner, name } });
+            } else if (fact.via === 'discard-all' || fact.via === 'reset') {
               const statement = fact.via === 'discard-all' ? 'DISCARD ALL' : `RESET ${fact.name ?? 'ALL'}`;
               context.report({ loc, messageId: 'sessionReset', data: { statement } });
-              return;
+            } else {
+              const suggestion = localFormFix(query, fact);
+              const messageId = hazards.includes('lifetime-unknown') ? 'maybeSessionSet' : 'sessionSet';
+              context.report({ loc, messageId, data: { name }, suggest: suggestion ? [suggestion] : [] });
             }
-            if (!isContextGuc(ctx.settings, fact.name, fact.target, options.contextGucs)) return;
-            if (fact.via === 'alter-role' || fact.via === 'alter-database') {
-              context.report({ loc, messageId: 'sessionSetDefault', data: { owner: fact.via === 'alter-role' ? 'ROLE' : 'DATABASE', name: fact.name } });
-              return;
-            }
-            if (fact.via !== 'set' && fact.via !== 'set-config') return;
-            const suggestion = localFormFix(query, fact);
-            context.report({ loc, messageId: 'sessionSet', data: { name: fact.name ?? 'setting' }, suggest: suggestion ? [suggestion] : [] });
           });
         }
       },

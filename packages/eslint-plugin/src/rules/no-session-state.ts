@@ -1,3 +1,4 @@
+import { contextWriteHazards, sessionStateHazards } from '@tenant-scope/sql-analyzer';
 import { createRule } from '../create-rule.js';
 import { safely, sqlQueryContext, sqlQueryListener } from '../sql-queries.js';
 import { sqlLocation } from '../sql-text.js';
@@ -72,15 +73,17 @@ export default createRule<Options, MessageIds>({
           if (fact.origin === 'function-body' && options.checkFunctionBodies === false) continue;
           let feature: Feature | null = null;
           let detail = '';
-          if (fact.kind === 'session-state' && (features as readonly string[]).includes(fact.feature)) {
+          if (fact.kind === 'session-state' && sessionStateHazards(fact).includes('outlives-transaction')) {
             feature = fact.feature as Feature;
             detail = fact.detail;
-          } else if (fact.kind === 'guc-write' && fact.scope === 'session' && (fact.via === 'set' || fact.via === 'set-config')) {
-            if (fact.target === 'role') feature = 'set-role';
-            else if (fact.target === 'session-authorization') feature = 'session-authorization';
-            detail = fact.value?.kind === 'literal' ? (fact.value.text ?? '') : query.sql.text.slice(fact.value?.range.start ?? 0, fact.value?.range.end ?? 0);
+          } else if (fact.kind === 'guc-write' && (fact.target === 'role' || fact.target === 'session-authorization')) {
+            // Returning to the login role (RESET ROLE, SET ROLE NONE) leaves no other role behind.
+            const hazards = contextWriteHazards(fact, { contextGucs: null });
+            if (hazards.includes('session-level') && !hazards.includes('resets')) {
+              feature = fact.target === 'role' ? 'set-role' : 'session-authorization';
+              detail = fact.value?.kind === 'literal' ? (fact.value.text ?? '') : query.sql.text.slice(fact.value?.range.start ?? 0, fact.value?.range.end ?? 0);
+            }
           }
-          if (feature === 'set-role' && (detail === 'none' || detail === 'default')) continue;
           if (feature === null || allowed.has(feature)) continue;
           const messageId = messageOf[feature];
           const data = { detail };

@@ -5,7 +5,6 @@ ruleTester.run('no-session-set', rule, {
   valid: [
     { name: 'SET LOCAL ends with the transaction', code: "await client.query(\"SET LOCAL app.tenant_id = 'a'\");" },
     { name: 'set_config with is_local true', code: "await client.query(\"select set_config('app.tenant_id', $1, true)\", [id]);" },
-    { name: 'set_config with is_local as a parameter is not knowable', code: "await client.query('select set_config($1, $2, $3)', args);" },
     { name: 'a builtin setting is not tenant context', code: "await pool.query('SET statement_timeout = 5000');" },
     { name: 'contextGucs option narrows the settings', code: "await pool.query(\"SET app.locale = 'de'\");", options: [{ contextGucs: ['app.tenant_id'] }] },
     { name: 'contextGucs shared setting narrows the settings', code: "await pool.query(\"SET app.locale = 'de'\");", settings: { 'tenant-scope': { contextGucs: ['app.tenant_id'] } } },
@@ -62,6 +61,33 @@ ruleTester.run('no-session-set', rule, {
           column: 24,
           endColumn: 62,
           suggestions: [{ messageId: 'useSetConfigLocal', output: "await db.query(\"select set_config('app.tenant_id', $1, true)\", [id]);" }],
+        },
+      ],
+    },
+    {
+      name: 'set_config with is_local as a parameter may be session-level (the guard agrees)',
+      code: "await db.query(\"select set_config('app.tenant_id', $1, $2)\", [id, local]);",
+      errors: [
+        {
+          messageId: 'maybeSessionSet',
+          line: 1,
+          column: 24,
+          endColumn: 59,
+          suggestions: [{ messageId: 'useSetConfigLocal', output: "await db.query(\"select set_config('app.tenant_id', $1, true)\", [id, local]);" }],
+        },
+      ],
+    },
+    {
+      name: 'set_config with the name and is_local as parameters may set tenant context for the session',
+      code: "await client.query('select set_config($1, $2, $3)', args);",
+      errors: [
+        {
+          messageId: 'maybeSessionSet',
+          data: { name: '$1' },
+          line: 1,
+          column: 28,
+          endColumn: 50,
+          suggestions: [{ messageId: 'useSetConfigLocal', output: "await client.query('select set_config($1, $2, true)', args);" }],
         },
       ],
     },

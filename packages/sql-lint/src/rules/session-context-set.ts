@@ -1,9 +1,12 @@
-import { defineRule, isContextGuc } from '../rule.js';
+import { contextWriteHazards, contextWriteTarget } from '@tenant-scope/sql-analyzer';
+import { defineRule } from '../rule.js';
 import type { RuleReport } from '../rule.js';
 
-const SESSION_TARGETS = new Set(['search-path', 'role', 'session-authorization']);
-
-/** A session-level write of tenant context, search_path or role in a function or DO block, or as a role/database default. */
+/**
+ * A session-level write of tenant context, search_path or role in a function or DO block, or as a
+ * role/database default. The verdict is the analyzer's `contextWriteHazards`; a migration's own
+ * top-level statements run on the migration's connection and are not judged here.
+ */
 export const sessionContextSet = defineRule({
   id: 'session-context-set',
   meta: {
@@ -18,24 +21,23 @@ export const sessionContextSet = defineRule({
   },
   check(context) {
     const reports: RuleReport[] = [];
+    const settings = { contextGucs: context.contextGucs };
     for (const { write, file } of context.model.writes) {
-      const isContext = isContextGuc(context, write);
-      if (write.via === 'alter-role' || write.via === 'alter-database') {
-        if (!isContext || !write.value || write.value.kind === 'default') continue;
-        const scope = write.via === 'alter-role' ? 'role' : 'database';
+      const hazards = contextWriteHazards(write, settings);
+      if (hazards.includes('session-default')) {
+        const scope = write.via === 'alter-role' ? 'role' : write.via === 'alter-database' ? 'database' : 'system';
         reports.push({
           source: { file, range: write.range },
           messageId: 'defaultContext',
-          data: { what: `ALTER ${scope.toUpperCase()} … SET`, name: write.name ?? '?', scope },
+          data: { what: `ALTER ${scope.toUpperCase()} … SET`, name: write.name ?? 'a setting named at run time', scope },
         });
         continue;
       }
-      if (write.origin === 'statement' || write.scope !== 'session') continue;
-      if (write.via !== 'set' && write.via !== 'set-config') continue;
-      if (!isContext && !SESSION_TARGETS.has(write.target)) continue;
+      if (write.origin === 'statement' || !hazards.includes('session-level') || hazards.includes('resets')) continue;
+      if (contextWriteTarget(write, settings) === 'all') continue;
       const where = write.origin === 'do-block' ? 'a DO block' : `function ${write.functionName ?? '?'}`;
-      const how = write.via === 'set' ? 'SET' : 'set_config(…, false)';
-      reports.push({ source: { file, range: write.range }, messageId: 'sessionSet', data: { what: `${how} in ${where}`, name: write.name ?? 'a setting' } });
+      const how = write.via === 'set' ? 'SET' : hazards.includes('lifetime-unknown') ? 'set_config(…, is_local unknown)' : 'set_config(…, false)';
+      reports.push({ source: { file, range: write.range }, messageId: 'sessionSet', data: { what: `${how} in ${where}`, name: write.name ?? 'a setting named at run time' } });
     }
     return reports;
   },
