@@ -101,3 +101,26 @@ export function instanceMemberValue(node: TSESTree.MemberExpression, sourceCode:
   const values = memberValues(body, sourceCode.visitorKeys).get(name);
   return values?.length === 1 ? (values[0] as TSESTree.Node) : null;
 }
+
+/**
+ * The type annotation `this.<member>` is declared with: a field (`private db: Pool;`) or a
+ * constructor parameter property (`constructor(private readonly db: Pool) {}`, as NestJS injects).
+ */
+export function instanceMemberAnnotation(node: TSESTree.MemberExpression): TSESTree.TypeNode | undefined {
+  if (node.object.type !== AST_NODE_TYPES.ThisExpression) return undefined;
+  const name = memberName(node);
+  const body = name === null ? null : instanceClassOf(node.object);
+  if (name === null || !body) return undefined;
+  for (const element of body.body) {
+    if (element.type === AST_NODE_TYPES.PropertyDefinition && !element.static && keyName(element.key, element.computed) === name) {
+      return element.typeAnnotation?.typeAnnotation;
+    }
+    if (element.type !== AST_NODE_TYPES.MethodDefinition || element.kind !== 'constructor') continue;
+    for (const parameter of element.value.params) {
+      if (parameter.type !== AST_NODE_TYPES.TSParameterProperty) continue;
+      const binding = parameter.parameter.type === AST_NODE_TYPES.AssignmentPattern ? parameter.parameter.left : parameter.parameter;
+      if (binding.type === AST_NODE_TYPES.Identifier && binding.name === name) return binding.typeAnnotation?.typeAnnotation;
+    }
+  }
+  return undefined;
+}

@@ -2,7 +2,8 @@ import { createRequire } from 'node:module';
 import type * as TypeUtilsModule from '@typescript-eslint/type-utils';
 import type { TSESLint, TSESTree } from '@typescript-eslint/utils';
 import { AST_NODE_TYPES, ASTUtils } from '@typescript-eslint/utils';
-import { instanceMemberValue } from './class-members.js';
+import { annotatedKind } from './annotated-handle.js';
+import { instanceMemberAnnotation, instanceMemberValue } from './class-members.js';
 import type { TenantScopeSettings, TypeSpecifier } from './settings.js';
 import { matchesName } from './settings.js';
 import { calleeName } from './sql-text.js';
@@ -10,10 +11,12 @@ import { unwrapExpression } from './unwrap-expression.js';
 
 /**
  * What a query is sent on. `pool`: a pool or database handle, where every query may take another
- * connection; `client`: one connection; `scoped-client`: the client a tenant-scope wrapper hands
- * its callback; `unknown`: not knowable here (then rules that depend on it stay silent).
+ * connection; `client`: one connection; `transaction`: one connection inside a transaction the
+ * library opens and ends (a transaction callback's handle, a batch transaction's element);
+ * `scoped-client`: the client a tenant-scope wrapper hands its callback; `unknown`: not knowable
+ * here (then rules that depend on it stay silent).
  */
-export type ConnectionKind = 'pool' | 'client' | 'scoped-client' | 'unknown';
+export type ConnectionKind = 'pool' | 'client' | 'transaction' | 'scoped-client' | 'unknown';
 
 /** What classifying a receiver needs: the file, the shared settings, and type information when present. */
 export interface ConnectionContext {
@@ -21,10 +24,15 @@ export interface ConnectionContext {
   settings: TenantScopeSettings;
 }
 
-const poolConstructors = new Set(['Pool', 'PrismaClient', 'Kysely', 'Sequelize']);
+const poolConstructors = new Set(['Pool', 'PrismaClient', 'Kysely', 'Sequelize', 'DataSource']);
 const poolFactories = new Set(['postgres', 'drizzle', 'knex']);
 const clientConstructors = new Set(['Client']);
-const transactionMethods = ['transaction', 'begin', '$transaction'];
+/** Methods whose callback runs in a transaction on one connection (Prisma, Drizzle, Knex, TypeORM, Sequelize, postgres.js, MikroORM). */
+const transactionMethods = ['transaction', 'begin', '$transaction', 'transactional'];
+/** Methods of a pool that check out one connection: pg and postgres.js, TypeORM's query runner. */
+const checkoutMethods = ['connect', 'reserve', 'createQueryRunner'];
+/** Members of a pool that are pools themselves: TypeORM's `dataSource.manager`. */
+const poolMembers = new Set(['manager']);
 const maxDepth = 6;
 
 /** The name an expression ends in: `pool` for `pool`, `db.pool` and `this.#pool`. */
@@ -64,16 +72,47 @@ export function wrapperCallback(call: TSESTree.CallExpression): TSESTree.Functio
   return null;
 }
 
+/** The receiver of a method call: `db` in `db.m(…)`, or null for a plain function call. */
+function methodReceiver(call: TSESTree.CallExpression): TSESTree.Expression | null {
+  return call.callee.type === AST_NODE_TYPES.MemberExpression ? call.callee.object : null;
+}
+
+/**
+ * What a callback's first parameter is, from the call the callback is passed to: a wrapper's
+ * scoped client, or the handle of a transaction on a pool (`db.transaction(async (tx) => …)`,
+ * Kysely's `db.transaction().execute(async (trx) => …)` and `db.connection().execute(…)`).
+ */
+function callbackKind(call: TSESTree.CallExpression, ctx: ConnectionContext, depth: number): ConnectionKind {
+  if (isCallOf(call, ctx.settings.wrappers)) return 'scoped-client';
+  const receiver = methodReceiver(call);
+  if (!receiver) return 'unknown';
+  if (isCallOf(call, transactionMethods)) return kindOf(receiver, ctx, depth + 1) === 'pool' ? 'transaction' : 'unknown';
+  if (!isCallOf(call, ['execute'])) return 'unknown';
+  // Kysely builders: `db.transaction().setIsolationLevel('serializable').execute(cb)`.
+  let builder: TSESTree.Node = unwrapExpression(receiver);
+  while (builder.type === AST_NODE_TYPES.CallExpression && !isCallOf(builder, ['transaction', 'connection'])) {
+    const inner = methodReceiver(builder);
+    if (!inner) return 'unknown';
+    builder = unwrapExpression(inner);
+  }
+  if (builder.type !== AST_NODE_TYPES.CallExpression) return 'unknown';
+  const root = methodReceiver(builder);
+  if (!root || kindOf(root, ctx, depth + 1) !== 'pool') return 'unknown';
+  return isCallOf(builder, ['transaction']) ? 'transaction' : 'client';
+}
+
 function parameterKind(definition: TSESTree.Node, name: TSESTree.Identifier, ctx: ConnectionContext, depth: number): ConnectionKind {
   if (definition.type !== AST_NODE_TYPES.ArrowFunctionExpression && definition.type !== AST_NODE_TYPES.FunctionExpression) return 'unknown';
   if (definition.params[0] !== name) return 'unknown';
   const call = definition.parent;
   if (call?.type !== AST_NODE_TYPES.CallExpression || wrapperCallback(call) !== definition) return 'unknown';
-  if (isCallOf(call, ctx.settings.wrappers)) return 'scoped-client';
-  if (isCallOf(call, transactionMethods) && call.callee.type === AST_NODE_TYPES.MemberExpression) {
-    return kindOf(call.callee.object, ctx, depth + 1) === 'pool' ? 'client' : 'unknown';
-  }
-  return 'unknown';
+  return callbackKind(call, ctx, depth);
+}
+
+/** What a type annotation on a binding or member says, against the configured package types. */
+function annotationKind(annotation: TSESTree.TypeNode | undefined, ctx: ConnectionContext): ConnectionKind {
+  const kind = annotatedKind(annotation, ctx.sourceCode, ctx.settings);
+  return kind ?? 'unknown';
 }
 
 function initializerKind(init: TSESTree.Node, ctx: ConnectionContext, depth: number): ConnectionKind {
@@ -83,15 +122,13 @@ function initializerKind(init: TSESTree.Node, ctx: ConnectionContext, depth: num
     const name = lastName(expression.callee);
     return name !== null && clientConstructors.has(name) ? 'client' : 'unknown';
   }
-  if (
-    expression.type === AST_NODE_TYPES.CallExpression &&
-    expression.callee.type === AST_NODE_TYPES.MemberExpression &&
-    isCallOf(expression, ['connect', 'reserve']) &&
-    kindOf(expression.callee.object, ctx, depth + 1) === 'pool'
-  ) {
-    return 'client';
+  if (expression.type === AST_NODE_TYPES.CallExpression && expression.callee.type === AST_NODE_TYPES.MemberExpression) {
+    const onPool = (): boolean => kindOf((expression.callee as TSESTree.MemberExpression).object, ctx, depth + 1) === 'pool';
+    if (isCallOf(expression, checkoutMethods) && onPool()) return 'client';
+    // An unmanaged transaction: Knex's `await knex.transaction()`, Sequelize's `await sequelize.transaction()`.
+    if (isCallOf(expression, transactionMethods) && !wrapperCallback(expression) && onPool()) return 'transaction';
   }
-  if (expression.type === AST_NODE_TYPES.Identifier) return kindOf(expression, ctx, depth + 1);
+  if (expression.type === AST_NODE_TYPES.Identifier || expression.type === AST_NODE_TYPES.MemberExpression) return kindOf(expression, ctx, depth + 1);
   return 'unknown';
 }
 
@@ -101,21 +138,29 @@ function syntacticKind(node: TSESTree.Node, ctx: ConnectionContext, depth: numbe
   if (expression.type === AST_NODE_TYPES.Identifier) {
     const variable = ASTUtils.findVariable(ctx.sourceCode.getScope(expression), expression);
     const definition = variable?.defs.length === 1 ? variable.defs[0] : undefined;
-    if (definition?.type === 'Variable' && definition.node.init && definition.node.id === definition.name) {
-      const kind = initializerKind(definition.node.init, ctx, depth);
+    if (definition?.type === 'Variable' && definition.node.id === definition.name) {
+      const kind = definition.node.init ? initializerKind(definition.node.init, ctx, depth) : 'unknown';
       if (kind !== 'unknown') return kind;
+      const annotated = annotationKind(definition.name.typeAnnotation?.typeAnnotation, ctx);
+      if (annotated !== 'unknown') return annotated;
     } else if (definition?.type === 'Parameter' && definition.name.type === AST_NODE_TYPES.Identifier) {
       const kind = parameterKind(definition.node, definition.name, ctx, depth);
       if (kind !== 'unknown') return kind;
+      const annotated = annotationKind(definition.name.typeAnnotation?.typeAnnotation, ctx);
+      if (annotated !== 'unknown') return annotated;
     }
   }
   if (expression.type === AST_NODE_TYPES.MemberExpression) {
-    // `this.pool` / `this.#pool`: what its class puts there.
+    // `this.pool` / `this.#pool`: what its class puts there, else what it is declared as.
     const value = instanceMemberValue(expression, ctx.sourceCode);
     if (value) {
       const kind = initializerKind(value, ctx, depth);
       if (kind !== 'unknown') return kind;
     }
+    const annotated = annotationKind(instanceMemberAnnotation(expression), ctx);
+    if (annotated !== 'unknown') return annotated;
+    const member = lastName(expression);
+    if (member !== null && poolMembers.has(member) && kindOf(expression.object, ctx, depth + 1) === 'pool') return 'pool';
   }
   const name = lastName(expression);
   if (name !== null && matchesName(ctx.settings.pools, name)) return 'pool';
@@ -156,7 +201,7 @@ function typedKind(node: TSESTree.Node, ctx: ConnectionContext): ConnectionKind 
     const candidates = type.isUnion() ? type.types : [type];
     return candidates.some((candidate) => utils.typeMatchesSomeSpecifier(candidate, specifiers, services.program!));
   };
-  const kind = matches(ctx.settings.clientTypes) ? 'client' : matches(ctx.settings.poolTypes) ? 'pool' : 'unknown';
+  const kind = matches(ctx.settings.transactionTypes) ? 'transaction' : matches(ctx.settings.clientTypes) ? 'client' : matches(ctx.settings.poolTypes) ? 'pool' : 'unknown';
   known.set(type, kind);
   return kind;
 }

@@ -27,6 +27,8 @@ export interface TenantScopeSettings {
   poolTypes: TypeSpecifier[];
   /** Types that are single connections (clients), used when type information is available. */
   clientTypes: TypeSpecifier[];
+  /** Handles of a transaction an ORM opens and ends (not configurable: the libraries' own types). */
+  transactionTypes: TypeSpecifier[];
 }
 
 /** A configured name: an exact identifier, or a regular expression written as `/source/flags`. */
@@ -38,16 +40,34 @@ export const defaultPoolTypes: TypeSpecifier[] = [
   { from: 'package', name: ['Sql'], package: 'postgres' },
   { from: 'package', name: ['Kysely'], package: 'kysely' },
   { from: 'package', name: ['Knex'], package: 'knex' },
-  { from: 'package', name: ['NodePgDatabase', 'PgDatabase'], package: 'drizzle-orm' },
+  {
+    from: 'package',
+    name: ['NodePgDatabase', 'PgDatabase', 'PostgresJsDatabase', 'NeonDatabase', 'NeonHttpDatabase', 'VercelPgDatabase', 'PgliteDatabase'],
+    package: 'drizzle-orm',
+  },
   { from: 'package', name: ['PrismaClient'], package: '@prisma/client' },
+  { from: 'package', name: ['DataSource', 'EntityManager', 'Connection'], package: 'typeorm' },
+  { from: 'package', name: ['Sequelize'], package: 'sequelize' },
+  { from: 'package', name: ['Sequelize'], package: 'sequelize-typescript' },
+  { from: 'package', name: ['EntityManager', 'SqlEntityManager', 'MikroORM'], package: '@mikro-orm/core' },
+  { from: 'package', name: ['EntityManager', 'SqlEntityManager', 'MikroORM'], package: '@mikro-orm/postgresql' },
+  { from: 'package', name: ['EntityManager', 'SqlEntityManager'], package: '@mikro-orm/knex' },
 ];
 
-/** Single-connection types: what `pool.connect()` returns, and a standalone `pg.Client`. */
+/** Single-connection types: what `pool.connect()` returns, a standalone `pg.Client`, TypeORM's query runner. */
 export const defaultClientTypes: TypeSpecifier[] = [
   { from: 'package', name: ['PoolClient', 'Client', 'ClientBase'], package: 'pg' },
-  { from: 'package', name: ['TransactionSql', 'ReservedSql'], package: 'postgres' },
+  { from: 'package', name: ['ReservedSql'], package: 'postgres' },
+  { from: 'package', name: ['QueryRunner'], package: 'typeorm' },
+];
+
+/** Transaction handles the libraries hand out: their queries run inside a transaction the library ends. */
+export const defaultTransactionTypes: TypeSpecifier[] = [
+  { from: 'package', name: ['TransactionSql'], package: 'postgres' },
   { from: 'package', name: ['Transaction'], package: 'kysely' },
-  { from: 'package', name: ['PgTransaction', 'NodePgTransaction'], package: 'drizzle-orm' },
+  { from: 'package', name: ['Transaction'], package: 'knex' },
+  { from: 'package', name: ['PgTransaction', 'NodePgTransaction', 'PostgresJsTransaction', 'NeonTransaction'], package: 'drizzle-orm' },
+  { from: 'package', name: ['TransactionClient'], package: '@prisma/client' },
 ];
 
 const typeSpecifierSchema = {
@@ -171,6 +191,7 @@ function readGivenSettings(context: { settings: unknown }): TenantScopeSettings 
     sqlTags: stringList(given.sqlTags) ?? ['sql'],
     poolTypes: [...defaultPoolTypes, ...typeList(given.poolTypes)],
     clientTypes: [...defaultClientTypes, ...typeList(given.clientTypes)],
+    transactionTypes: defaultTransactionTypes,
   };
   cache.set(key, settings);
   return settings;

@@ -4,6 +4,8 @@ import type { TSESLint, TSESTree } from '@typescript-eslint/utils';
 import { AST_NODE_TYPES } from '@typescript-eslint/utils';
 import type { ConnectionContext } from './connection-kind.js';
 import { kindOf } from './connection-kind.js';
+import { executedOn } from './query-connection.js';
+import { bindsQuestionMarks, withQuestionMarkParameters } from './question-mark-bindings.js';
 import type { TenantScopeSettings } from './settings.js';
 import { readSettings } from './settings.js';
 import type { SqlText, SqlTextContext } from './sql-text.js';
@@ -19,6 +21,7 @@ export const rawQueryMethods: ReadonlySet<string> = new Set([
   '$queryRaw',
   '$executeRawUnsafe',
   '$queryRawUnsafe',
+  'executeQuery',
 ]);
 
 /** SQL sent or built at one place in the file, with what the analyzer found in it. */
@@ -99,8 +102,9 @@ function mayBeQueryCall(node: TSESTree.CallExpression): boolean {
 function queryOfCall(node: TSESTree.CallExpression, ctx: SqlQueryContext): Omit<SqlQuery, 'analysis'> | null {
   const argument = node.arguments[0];
   if (node.callee.type !== AST_NODE_TYPES.MemberExpression || !argument) return null;
-  const sql = resolveSqlText(argument, ctx);
-  return sql && { node, method: calleeName(node.callee), receiver: node.callee.object, sql };
+  const resolved = resolveSqlText(argument, ctx);
+  const sql = resolved && bindsQuestionMarks(node) ? withQuestionMarkParameters(resolved, node.arguments[1] ?? node) : resolved;
+  return sql && { node, method: calleeName(node.callee), receiver: executedOn(node) ?? node.callee.object, sql };
 }
 
 function queryOfTag(node: TSESTree.TaggedTemplateExpression, ctx: SqlQueryContext): Omit<SqlQuery, 'analysis'> | null {
@@ -108,7 +112,7 @@ function queryOfTag(node: TSESTree.TaggedTemplateExpression, ctx: SqlQueryContex
     isParameterizingTag(node.tag, ctx.sqlTags) || (node.tag.type === AST_NODE_TYPES.Identifier && kindOf(node.tag, ctx) !== 'unknown');
   if (!isQueryTag) return null;
   const sql = boundTemplateText(node, ctx);
-  return sql && { node, method: calleeName(node.tag), receiver: receiverOfTag(node.tag), sql };
+  return sql && { node, method: calleeName(node.tag), receiver: executedOn(node) ?? receiverOfTag(node.tag), sql };
 }
 
 /** The query at `node`, found (and analyzed) by the first rule that asks, or null. */
@@ -166,6 +170,18 @@ export function sqlQueryListener(ctx: SqlQueryContext, handlers: SqlQueryHandler
       deliver(foundQuery(node, ctx, shared, queryOfTag));
     },
   };
+}
+
+/**
+ * The analyzed query at a call or tagged template, from the same per-file cache the listeners
+ * fill, or null when the node sends no SQL whose text is known (or the text does not parse).
+ */
+export function sqlQueryAt(node: TSESTree.Node, ctx: SqlQueryContext): SqlQuery | null {
+  const shared = fileQueriesOf(ctx);
+  let found: FoundQuery | null = null;
+  if (node.type === AST_NODE_TYPES.CallExpression && mayBeQueryCall(node)) found = foundQuery(node, ctx, shared, queryOfCall);
+  else if (node.type === AST_NODE_TYPES.TaggedTemplateExpression) found = foundQuery(node, ctx, shared, queryOfTag);
+  return found && !found.error ? found.query : null;
 }
 
 /** Runs `report` and swallows what an unforeseen AST shape might throw, so one odd query cannot fail a lint run. */

@@ -15,10 +15,8 @@ const code = [
 ].join('\n');
 
 const expected = [
-  '4:9 @tenant-scope/require-tenant-scope unscopedQuery',
   '4:21 @tenant-scope/no-session-set sessionSet',
   '4:44 @tenant-scope/no-interpolated-context interpolatedContext',
-  '5:9 @tenant-scope/require-tenant-scope unscopedQuery',
   '5:21 @tenant-scope/no-pool-transaction poolTransaction',
   '6:9 @tenant-scope/require-client-release clientNotReleased',
   '7:23 @tenant-scope/no-session-state listen',

@@ -19,14 +19,12 @@ describe('ESLint with configs.recommended on the fixture app', () => {
       result.messages.map((message) => `${relative(appDir, result.filePath)}:${message.line}:${message.column} ${message.severity === 2 ? 'error' : 'warn'} ${message.ruleId} ${message.messageId}`),
     );
     expect(findings).toEqual([
-      'src/invoices.ts:7:9 error @tenant-scope/require-tenant-scope unscopedQuery',
       'src/invoices.ts:7:21 error @tenant-scope/no-session-set sessionSet',
       'src/invoices.ts:7:44 error @tenant-scope/no-interpolated-context interpolatedContext',
       'src/invoices.ts:8:10 error @tenant-scope/require-tenant-scope unscopedQuery',
       'src/invoices.ts:14:11 error @tenant-scope/require-tenant-scope poolInsideScope',
       'src/invoices.ts:14:30 warn @tenant-scope/no-session-state advisoryLock',
       'src/invoices.ts:23:3 warn @tenant-scope/require-client-release releaseNotInFinally',
-      'src/invoices.ts:27:9 error @tenant-scope/require-tenant-scope unscopedQuery',
       'src/invoices.ts:27:21 error @tenant-scope/no-pool-transaction poolTransaction',
       'src/invoices.ts:28:10 error @tenant-scope/require-tenant-scope unscopedQuery',
     ]);

@@ -1,7 +1,7 @@
 import { transactionControlHazards } from '@tenant-scope/sql-analyzer';
 import type { SessionFact, TransactionControl } from '@tenant-scope/sql-analyzer';
-import { kindOf } from '../connection-kind.js';
 import { createRule } from '../create-rule.js';
+import { connectionOf } from '../query-connection.js';
 import { safely, sqlQueryContext, sqlQueryListener } from '../sql-queries.js';
 import { sqlLocation } from '../sql-text.js';
 
@@ -55,7 +55,7 @@ export default createRule<[], MessageIds>({
     const ctx = sqlQueryContext(context);
     return sqlQueryListener(ctx, {
       onQuery(query) {
-        if (!query.receiver || kindOf(query.receiver, ctx) !== 'pool') return;
+        if (connectionOf(query, ctx) !== 'pool') return;
         const { facts, statements } = query.analysis;
         if (isSelfContained(facts)) return;
         const lastStatement = statements.length - 1;

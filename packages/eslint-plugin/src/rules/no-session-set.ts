@@ -2,6 +2,7 @@ import { contextWriteHazards, contextWriteTarget } from '@tenant-scope/sql-analy
 import type { GucWrite } from '@tenant-scope/sql-analyzer';
 import type { TSESLint } from '@typescript-eslint/utils';
 import { createRule } from '../create-rule.js';
+import { connectionOf, isInsideTransaction } from '../query-connection.js';
 import { contextSettings } from '../settings.js';
 import type { SqlQuery } from '../sql-queries.js';
 import { safely, sqlQueryContext, sqlQueryListener } from '../sql-queries.js';
@@ -92,6 +93,8 @@ export default createRule<Options, MessageIds>({
           if (target !== 'context-setting' && target !== 'all' && target !== 'unknown') continue;
           const hazards = contextWriteHazards(fact, settings);
           if (!hazards.includes('session-level') && !hazards.includes('session-default')) continue;
+          // Inside a transaction a library or wrapper opens and ends, a reset is no too-late cleanup of a session-level set.
+          if (hazards.includes('resets') && fact.via !== 'discard-all' && isInsideTransaction(connectionOf(query, ctx))) continue;
           safely(() => {
             const loc = sqlLocation(query.sql, fact.range, ctx.sourceCode);
             const name = fact.name ?? (fact.nameRange ? query.sql.text.slice(fact.nameRange.start, fact.nameRange.end) : 'setting');

@@ -1,12 +1,16 @@
 import type { TSESTree } from '@typescript-eslint/utils';
 import { AST_NODE_TYPES } from '@typescript-eslint/utils';
-import { isCallOf, kindOf, wrapperCallback } from '../connection-kind.js';
+import { isCallOf, wrapperCallback } from '../connection-kind.js';
+import { contextWrites, onlySetsUpConnection } from '../context-writes.js';
 import { createRule } from '../create-rule.js';
+import { batchPlaceOf, connectionOf, executedOn } from '../query-connection.js';
 import type { TenantScopeSettings } from '../settings.js';
-import { rawQueryMethods, safely, sqlQueryContext } from '../sql-queries.js';
+import type { SqlQueryContext } from '../sql-queries.js';
+import { rawQueryMethods, safely, sqlQueryAt, sqlQueryContext } from '../sql-queries.js';
 import { calleeName } from '../sql-text.js';
+import { unusedContextEnd } from '../unused-context.js';
 
-type MessageIds = 'unscopedQuery' | 'poolInsideScope';
+type MessageIds = 'unscopedQuery' | 'poolInsideScope' | 'contextReleasedUnused' | 'contextTransactionUnused';
 
 /** The nearest enclosing wrapper callback: tenant-scoped (with the wrapper's name), deliberately unscoped, or none. */
 function enclosingScope(node: TSESTree.Node, settings: TenantScopeSettings): { kind: 'scoped'; wrapper: string } | { kind: 'unscoped' | 'none' } {
@@ -18,6 +22,14 @@ function enclosingScope(node: TSESTree.Node, settings: TenantScopeSettings): { k
     if (isCallOf(call, settings.wrappers)) return { kind: 'scoped', wrapper: calleeName(call.callee) ?? 'withTenant' };
   }
   return { kind: 'none' };
+}
+
+/** Whether an element of a batch transaction before `index` sets tenant context: then the rest of the batch runs in it. */
+function contextSetEarlierInBatch(elements: readonly TSESTree.Node[], index: number, ctx: SqlQueryContext): boolean {
+  return elements.slice(0, Math.max(index, 0)).some((element) => {
+    const query = sqlQueryAt(element, ctx);
+    return query !== null && contextWrites(query.analysis, ctx.settings).length > 0;
+  });
 }
 
 export default createRule<[], MessageIds>({
@@ -33,6 +45,10 @@ export default createRule<[], MessageIds>({
         '`{{method}}` runs on the pool outside a tenant scope: the connection it takes has no tenant context (or a stale one), so row-level security shows no rows or another tenant\'s. Run it inside `{{wrapper}}(…)` on the client it passes, or mark admin work with `{{escape}}(…)`.',
       poolInsideScope:
         '`{{method}}` runs on the outer pool inside `{{wrapper}}`: it takes another connection, which does not carry this tenant\'s context. Use the client the callback receives.',
+      contextReleasedUnused:
+        '`{{handle}}` is released right after `{{name}}` is set on it, before any query runs on it: the queries that need this tenant run on other connections without it (and a session-level value stays behind on this one). Run the work on `{{handle}}` before releasing it, or use `{{wrapper}}(…)`.',
+      contextTransactionUnused:
+        'The transaction ends right after `{{name}}` is set on `{{handle}}`: no query in it runs with this tenant, and the queries outside it run without the context. Run the work on `{{handle}}` inside the callback.',
     },
     schema: [],
   },
@@ -40,12 +56,31 @@ export default createRule<[], MessageIds>({
   create(context) {
     const ctx = sqlQueryContext(context);
     const { settings } = ctx;
+    const wrapper = settings.wrappers[0] ?? 'withTenant';
     const escape = settings.unscopedWrappers[0] ?? 'withoutTenant';
-    const check = (node: TSESTree.Node, receiver: TSESTree.Node, method: string): void => {
-      if (kindOf(receiver, ctx) !== 'pool') return;
+    const checkUnusedContext = (node: TSESTree.Node, receiver: TSESTree.Node): void => {
+      const query = sqlQueryAt(node, ctx);
+      const write = query && contextWrites(query.analysis, settings)[0];
+      if (!write) return;
+      const end = unusedContextEnd(receiver, ctx);
+      const name = write.name ?? 'the tenant setting';
+      if (end?.ending === 'release') context.report({ node: end.node, messageId: 'contextReleasedUnused', data: { handle: end.handle, name, wrapper } });
+      else if (end?.ending === 'transaction-end') context.report({ node, messageId: 'contextTransactionUnused', data: { handle: end.handle, name } });
+    };
+    const check = (node: TSESTree.Node, written: TSESTree.Node, method: string): void => {
+      const receiver = executedOn(node) ?? written;
+      let kind = connectionOf({ node, receiver }, ctx);
+      const batch = kind === 'transaction' ? batchPlaceOf(node, ctx) : null;
+      // A batch transaction is scoped from its first context write on; before it, its elements are plain pool queries.
+      if (batch && !contextSetEarlierInBatch(batch.elements, batch.index, ctx)) kind = 'pool';
+      if (kind === 'client' || kind === 'transaction') checkUnusedContext(node, receiver);
+      if (kind !== 'pool') return;
+      // A text that only sets up the connection (context, transaction control) is judged by no-pool-transaction and no-session-set.
+      const query = sqlQueryAt(node, ctx);
+      if (query && onlySetsUpConnection(query.analysis, settings)) return;
       const scope = enclosingScope(node, settings);
       if (scope.kind === 'scoped') context.report({ node, messageId: 'poolInsideScope', data: { method, wrapper: scope.wrapper } });
-      else if (scope.kind === 'none') context.report({ node, messageId: 'unscopedQuery', data: { method, wrapper: settings.wrappers[0] ?? 'withTenant', escape } });
+      else if (scope.kind === 'none') context.report({ node, messageId: 'unscopedQuery', data: { method, wrapper, escape } });
     };
     return {
       CallExpression(node): void {
