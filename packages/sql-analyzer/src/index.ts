@@ -40,6 +40,32 @@ export { initAnalyzer, isAnalyzerReady } from './wasm-parser.js';
 export { parseSql } from './parse-sql.js';
 
 /**
+ * Typed reading of the trees `parseSql` returns (node types from `@pgsql/types`, PostgreSQL 18):
+ * `nodeOf(value, 'RangeVar')` is the body when the node has that type; `unwrapNode` gives a node's
+ * type and body; `walkTree(tree, (type, body) => …)` visits every node depth first, and checking
+ * `type` narrows `body`; `statementNode`/`statementTree` give a parsed statement as an entry or a
+ * node. Small readers of common shapes: `stringValue`, `nameParts` (qualified names), `typeNameOf`,
+ * `constantText` (a constant as PostgreSQL prints it, through casts), `defElemText` (an option's
+ * value), `calledFunctionName` (a call's lowercased name), `firstLocation` (the smallest byte
+ * location in a subtree).
+ */
+export {
+  calledFunctionName,
+  constantText,
+  defElemText,
+  firstLocation,
+  nameParts,
+  nodeOf,
+  statementNode,
+  statementTree,
+  stringValue,
+  typeNameOf,
+  unwrapNode,
+  walkTree,
+} from './parse-tree-nodes.js';
+export type { NodeEntry, NodeOfType, NodeTypeName, NodeVisit, ParseTreeNode } from './parse-tree-nodes.js';
+
+/**
  * The facts of text already parsed with `parseSql`, without parsing it again: for tools that need
  * the parse tree and the facts of the same text. Not cached.
  */

@@ -3,7 +3,7 @@
  * replays it into the schema model and runs the same rules as `lint`, plus the audit's own.
  */
 import pg from 'pg';
-import { buildSchemaModel } from './build-schema-model.js';
+import { buildSchemaModel } from './model/replay.js';
 import { auditRules } from './audit-rules.js';
 import { catalogHistory } from './catalog-history.js';
 import type { LintConfig } from './lint-config.js';
@@ -11,7 +11,7 @@ import { runRules, sortFindings } from './lint-sql.js';
 import type { Finding } from './lint-sql.js';
 import type { InputProblem } from './migration-files.js';
 import { sqlLintRules } from './rules.js';
-import type { SchemaModel } from './schema-model.js';
+import type { SchemaModel } from './model/schema-model.js';
 
 /** What the audit needs. */
 export interface AuditOptions {

@@ -4,7 +4,7 @@
  * Every name is schema-qualified (the catalog is read with `search_path = pg_catalog`).
  */
 import type pg from 'pg';
-import type { SqlFile } from './build-schema-model.js';
+import type { SqlFile } from './model/replay.js';
 
 const COMMANDS: Record<string, string> = { '*': 'all', r: 'select', a: 'insert', w: 'update', d: 'delete' };
 

@@ -11,8 +11,8 @@ export { validateLintConfig, isConfigProblem } from './lint-config.js';
 export type { ConfigProblem, LintConfig, RuleSetting } from './lint-config.js';
 
 /** Replays a migration history into the schema model the rules judge. */
-export { buildSchemaModel } from './build-schema-model.js';
-export type { BuiltSchema, ParsedFile, SqlFile } from './build-schema-model.js';
+export { buildSchemaModel } from './model/replay.js';
+export type { BuiltSchema, ParsedFile, SqlFile } from './model/replay.js';
 
 /** The schema model: tables, row-level security, policies, views, functions, roles. */
 export type {
@@ -27,7 +27,7 @@ export type {
   StatementSource,
   TableModel,
   ViewModel,
-} from './schema-model.js';
+} from './model/schema-model.js';
 
 /** The built-in rules and their shape; `auditRules` are the ones only the live audit runs. */
 export { sqlLintRules } from './rules.js';

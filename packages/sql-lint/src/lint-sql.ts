@@ -5,8 +5,8 @@
 import { LineIndex } from '@tenant-scope/sql-analyzer';
 import picomatch from 'picomatch';
 import { auditRules } from './audit-rules.js';
-import { buildSchemaModel } from './build-schema-model.js';
-import type { SqlFile } from './build-schema-model.js';
+import { buildSchemaModel } from './model/replay.js';
+import type { SqlFile } from './model/replay.js';
 import { isIgnored, readInlineIgnores } from './inline-ignores.js';
 import type { InlineIgnores } from './inline-ignores.js';
 import { isConfigProblem, validateLintConfig } from './lint-config.js';
@@ -14,7 +14,7 @@ import type { ConfigProblem, LintConfig } from './lint-config.js';
 import { formatMessage } from './rule.js';
 import type { LintRule, RuleContext, Severity } from './rule.js';
 import { sqlLintRules } from './rules.js';
-import type { SchemaModel, StatementSource } from './schema-model.js';
+import type { SchemaModel, StatementSource } from './model/schema-model.js';
 import { upMigrationText } from './up-migration-text.js';
 
 /** The rule id of a file that does not parse. */

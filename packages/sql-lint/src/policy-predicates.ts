@@ -3,11 +3,11 @@
  * (also inside functions it calls), whether it ties the tenant column to the tenant context, and
  * whether it lets every row through.
  */
-import type { GucRead } from '@tenant-scope/sql-analyzer';
-import { resolveFunction, resolveFunctionName } from './build-schema-model.js';
-import { calledFunctionName, constantText, nameParts, nodeOf, unwrap, walkTree } from './parse-tree.js';
+import { calledFunctionName, constantText, nameParts, nodeOf, unwrapNode, walkTree } from '@tenant-scope/sql-analyzer';
+import type { GucRead, NodeOfType } from '@tenant-scope/sql-analyzer';
+import { resolveFunction, resolveFunctionName } from './model/lookups.js';
 import type { RuleContext } from './rule.js';
-import type { FunctionModel, ParseNode, PolicyExpression, PolicyModel, TableModel } from './schema-model.js';
+import type { FunctionModel, PolicyExpression, PolicyModel, TableModel } from './model/schema-model.js';
 
 /** A setting read a policy makes, and the file it is written in. */
 export interface PolicyRead {
@@ -108,8 +108,7 @@ export function carriesTenantContext(context: RuleContext, node: unknown): boole
     if (found || type !== 'FuncCall') return;
     const { name } = calledFunctionName(body);
     if (name === 'current_setting') {
-      const first = ((body['args'] as unknown[] | undefined) ?? [])[0];
-      const settingName = constantText(first);
+      const settingName = constantText(body.args?.[0]);
       if (settingName !== undefined && isContextName(context, settingName)) found = true;
       return;
     }
@@ -123,13 +122,13 @@ export function carriesTenantContext(context: RuleContext, node: unknown): boole
 /** The column a side of a comparison names (through casts), lowercased. */
 function columnName(node: unknown): string | undefined {
   const cast = nodeOf(node, 'TypeCast');
-  if (cast) return columnName(cast['arg']);
-  const fields = nameParts(nodeOf(node, 'ColumnRef')?.['fields']);
+  if (cast) return columnName(cast.arg);
+  const fields = nameParts(nodeOf(node, 'ColumnRef')?.fields);
   return fields[fields.length - 1]?.toLowerCase();
 }
 
-function operatorOf(expr: ParseNode): string {
-  return nameParts(expr['name']).join('.');
+function operatorOf(expr: NodeOfType<'A_Expr'>): string {
+  return nameParts(expr.name).join('.');
 }
 
 /**
@@ -137,31 +136,32 @@ function operatorOf(expr: ParseNode): string {
  * compares the tenant column with `=`, `IN` or `= ANY` to something that reads the context.
  */
 export function tiesTenantColumn(context: RuleContext, node: unknown, tenantColumn: string): boolean {
-  const wrapped = unwrap(node);
+  const wrapped = unwrapNode(node);
   if (!wrapped) return false;
-  const { type, body } = wrapped;
-  if (type === 'BoolExpr') {
-    const args = (body['args'] as unknown[] | undefined) ?? [];
-    if (body['boolop'] === 'AND_EXPR') return args.some((a) => tiesTenantColumn(context, a, tenantColumn));
-    if (body['boolop'] === 'OR_EXPR') return args.length > 0 && args.every((a) => tiesTenantColumn(context, a, tenantColumn));
+  if (wrapped.type === 'BoolExpr') {
+    const { boolop, args = [] } = wrapped.body;
+    if (boolop === 'AND_EXPR') return args.some((a) => tiesTenantColumn(context, a, tenantColumn));
+    if (boolop === 'OR_EXPR') return args.length > 0 && args.every((a) => tiesTenantColumn(context, a, tenantColumn));
     return false;
   }
-  if (type === 'A_Expr') {
-    const kind = body['kind'];
+  if (wrapped.type === 'A_Expr') {
+    const body = wrapped.body;
+    const kind = body.kind;
     const equality = (kind === 'AEXPR_OP' || kind === 'AEXPR_OP_ANY' || kind === 'AEXPR_IN') && ['=', 'IS NOT DISTINCT FROM'].includes(operatorOf(body));
     const notDistinct = kind === 'AEXPR_NOT_DISTINCT';
     if (!equality && !notDistinct) return false;
     const pairs: [unknown, unknown][] = [
-      [body['lexpr'], body['rexpr']],
-      [body['rexpr'], body['lexpr']],
+      [body.lexpr, body.rexpr],
+      [body.rexpr, body.lexpr],
     ];
     return pairs.some(([column, other]) => columnName(column) === tenantColumn && carriesTenantContext(context, other));
   }
-  if (type === 'SubLink') {
-    if (body['subLinkType'] === 'ANY_SUBLINK') {
-      return columnName(body['testexpr']) === tenantColumn && carriesTenantContext(context, body['subselect']);
+  if (wrapped.type === 'SubLink') {
+    const body = wrapped.body;
+    if (body.subLinkType === 'ANY_SUBLINK') {
+      return columnName(body.testexpr) === tenantColumn && carriesTenantContext(context, body.subselect);
     }
-    if (body['subLinkType'] === 'EXISTS_SUBLINK') return carriesTenantContext(context, body['subselect']) && mentionsColumn(body['subselect'], tenantColumn);
+    if (body.subLinkType === 'EXISTS_SUBLINK') return carriesTenantContext(context, body.subselect) && mentionsColumn(body.subselect, tenantColumn);
   }
   return false;
 }
@@ -183,19 +183,19 @@ function readsSetting(node: unknown): boolean {
 }
 
 function sameColumn(a: unknown, b: unknown): boolean {
-  const fa = nameParts(nodeOf(a, 'ColumnRef')?.['fields']).join('.').toLowerCase();
-  return fa !== '' && fa === nameParts(nodeOf(b, 'ColumnRef')?.['fields']).join('.').toLowerCase();
+  const fa = nameParts(nodeOf(a, 'ColumnRef')?.fields).join('.').toLowerCase();
+  return fa !== '' && fa === nameParts(nodeOf(b, 'ColumnRef')?.fields).join('.').toLowerCase();
 }
 
 /** A disjunct that is true exactly when the context is missing: `current_setting(…) IS NULL`, `current_setting(…) = ''`. */
 function failsOpen(node: unknown): string | undefined {
   const test = nodeOf(node, 'NullTest');
-  if (test?.['nulltesttype'] === 'IS_NULL' && readsSetting(test['arg'])) return 'it lets every row through when the setting is NULL (`… IS NULL OR …`)';
+  if (test?.nulltesttype === 'IS_NULL' && readsSetting(test.arg)) return 'it lets every row through when the setting is NULL (`… IS NULL OR …`)';
   const expr = nodeOf(node, 'A_Expr');
-  if (expr?.['kind'] === 'AEXPR_OP' && operatorOf(expr) === '=') {
+  if (expr?.kind === 'AEXPR_OP' && operatorOf(expr) === '=') {
     for (const [a, b] of [
-      [expr['lexpr'], expr['rexpr']],
-      [expr['rexpr'], expr['lexpr']],
+      [expr.lexpr, expr.rexpr],
+      [expr.rexpr, expr.lexpr],
     ] as const) {
       if (readsSetting(a) && constantText(b) === '') return "it lets every row through when the setting is empty (`… = '' OR …`)";
     }
@@ -205,26 +205,25 @@ function failsOpen(node: unknown): string | undefined {
 
 /** Why an expression lets every row through (or every row when the context is missing), or undefined. */
 export function alwaysTrueReason(node: unknown): string | undefined {
-  const wrapped = unwrap(node);
+  const wrapped = unwrapNode(node);
   if (!wrapped) return undefined;
-  const { type, body } = wrapped;
-  switch (type) {
+  switch (wrapped.type) {
     case 'A_Const':
       return constantText(node) === 'true' ? 'it is the constant `true`' : undefined;
     case 'TypeCast':
-      return alwaysTrueReason(body['arg']);
+      return alwaysTrueReason(wrapped.body.arg);
     case 'A_Expr': {
-      if (body['kind'] !== 'AEXPR_OP' || operatorOf(body) !== '=') return undefined;
-      const left = constantText(body['lexpr']);
-      const right = constantText(body['rexpr']);
+      const body = wrapped.body;
+      if (body.kind !== 'AEXPR_OP' || operatorOf(body) !== '=') return undefined;
+      const left = constantText(body.lexpr);
+      const right = constantText(body.rexpr);
       if (left !== undefined && left === right) return `it compares two equal constants (\`${left} = ${right}\`)`;
-      if (sameColumn(body['lexpr'], body['rexpr'])) return 'it compares a column with itself';
+      if (sameColumn(body.lexpr, body.rexpr)) return 'it compares a column with itself';
       for (const [column, other] of [
-        [body['lexpr'], body['rexpr']],
-        [body['rexpr'], body['lexpr']],
+        [body.lexpr, body.rexpr],
+        [body.rexpr, body.lexpr],
       ] as const) {
-        const coalesce = nodeOf(other, 'CoalesceExpr');
-        const args = (coalesce?.['args'] as unknown[] | undefined) ?? [];
+        const args = nodeOf(other, 'CoalesceExpr')?.args ?? [];
         if (args.length > 1 && args.slice(1).some((a) => sameColumn(a, column))) {
           return 'its COALESCE falls back to the column itself, which matches every row when the setting is missing';
         }
@@ -232,8 +231,8 @@ export function alwaysTrueReason(node: unknown): string | undefined {
       return undefined;
     }
     case 'BoolExpr': {
-      const args = (body['args'] as unknown[] | undefined) ?? [];
-      if (body['boolop'] === 'OR_EXPR') {
+      const { boolop, args = [] } = wrapped.body;
+      if (boolop === 'OR_EXPR') {
         for (const arg of args) {
           const reason = alwaysTrueReason(arg);
           if (reason) return `one of its OR branches is always true: ${reason}`;
@@ -242,14 +241,14 @@ export function alwaysTrueReason(node: unknown): string | undefined {
         }
         return undefined;
       }
-      if (body['boolop'] === 'AND_EXPR') {
+      if (boolop === 'AND_EXPR') {
         const reasons = args.map(alwaysTrueReason);
         return reasons.length > 0 && reasons.every((r) => r !== undefined) ? reasons[0] : undefined;
       }
       return undefined;
     }
     case 'CoalesceExpr': {
-      const args = (body['args'] as unknown[] | undefined) ?? [];
+      const args = wrapped.body.args ?? [];
       const fallback = args.slice(1).find((a) => constantText(a) === 'true');
       return fallback ? 'its COALESCE falls back to `true` when the setting is missing' : undefined;
     }

@@ -4,7 +4,7 @@
  */
 import { isContextSetting } from '@tenant-scope/sql-analyzer';
 import type { GucRead, GucWrite } from '@tenant-scope/sql-analyzer';
-import type { SchemaModel, StatementSource, TableModel } from './schema-model.js';
+import type { SchemaModel, StatementSource, TableModel } from './model/schema-model.js';
 
 /** How bad a finding is. */
 export type Severity = 'error' | 'warn';

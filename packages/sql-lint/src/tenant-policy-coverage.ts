@@ -4,7 +4,7 @@
  */
 import { alwaysTrueReason, tiesTenantColumn } from './policy-predicates.js';
 import type { RuleContext } from './rule.js';
-import type { PolicyExpression, PolicyModel } from './schema-model.js';
+import type { PolicyExpression, PolicyModel } from './model/schema-model.js';
 
 /** A clause a policy is missing a tenant tie in. */
 export type MissingTenantClause = 'USING' | 'WITH CHECK';

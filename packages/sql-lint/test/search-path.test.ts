@@ -7,7 +7,7 @@ import { startPostgres, type PostgresServer } from '@tenant-scope/pg-harness';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildSchemaModel, lintSql } from '../src/index.js';
 import type { SqlFile } from '../src/index.js';
-import { parseSchemaList } from '../src/search-path.js';
+import { parseSchemaList } from '../src/model/search-path.js';
 
 let postgres: PostgresServer;
 

@@ -1,6 +1,6 @@
 import { defineRule, displayName } from '../rule.js';
 import type { RuleReport } from '../rule.js';
-import type { FunctionModel, TableModel } from '../schema-model.js';
+import type { FunctionModel, TableModel } from '../model/schema-model.js';
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -1,6 +1,6 @@
 import { defineRule, displayName } from '../rule.js';
 import type { RuleContext, RuleReport } from '../rule.js';
-import type { TableModel } from '../schema-model.js';
+import type { TableModel } from '../model/schema-model.js';
 
 /** The first table with row-level security a relation reads, through any number of views. */
 function rlsTableBehind(context: RuleContext, relations: string[], seen = new Set<string>()): TableModel | undefined {

@@ -3,10 +3,7 @@
  * is concerned. Every item remembers the statement that made it what it is, so that a rule that
  * judges the final state can point at the SQL a person has to change.
  */
-import type { GucRead, GucWrite, SourceRange } from '@tenant-scope/sql-analyzer';
-
-/** A node of PostgreSQL's JSON parse tree (`{ NodeType: { field: … } }`). */
-export type ParseNode = Record<string, unknown>;
+import type { GucRead, GucWrite, ParseTreeNode, SourceRange } from '@tenant-scope/sql-analyzer';
 
 /** The statement behind a model item: a file of the history (or a catalog object) and a range in it. */
 export interface StatementSource {
@@ -43,7 +40,7 @@ export interface RowSecurity {
 /** A tenant-facing expression of a policy (USING or WITH CHECK). */
 export interface PolicyExpression {
   /** The expression's parse tree. */
-  node: ParseNode;
+  node: ParseTreeNode;
   /** The setting reads inside the expression, with ranges in `source.file`. */
   reads: GucRead[];
   /** Where the expression is written (inside the parentheses). */
