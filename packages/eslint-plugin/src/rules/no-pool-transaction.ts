@@ -1,11 +1,15 @@
 import { transactionControlHazards } from '@tenant-scope/sql-analyzer';
 import type { SessionFact, TransactionControl } from '@tenant-scope/sql-analyzer';
+import { AST_NODE_TYPES } from '@typescript-eslint/utils';
+import type { TransactionProbe } from '../client-transactions.js';
+import { clientTransactionListeners, mergeListeners } from '../client-transactions.js';
 import { createRule } from '../create-rule.js';
 import { connectionOf } from '../query-connection.js';
+import type { SqlQuery } from '../sql-queries.js';
 import { safely, sqlQueryContext, sqlQueryListener } from '../sql-queries.js';
 import { sqlLocation } from '../sql-text.js';
 
-type MessageIds = 'poolTransaction' | 'poolLocalSet';
+type MessageIds = 'poolTransaction' | 'poolLocalSet' | 'clientLocalSet';
 
 /** How each transaction-control operation is written. */
 const statementOf: Record<TransactionControl['operation'], string> = {
@@ -47,13 +51,24 @@ export default createRule<[], MessageIds>({
         '`{{operation}}` is sent through the pool: each pool query may run on a different connection, so the queries after it are not in this transaction, and an open transaction can go back to the pool. Take one client (`pool.connect()` or the tenant-scope wrapper) and run the whole transaction on it.',
       poolLocalSet:
         '`{{name}}` is set transaction-locally through the pool: outside a transaction the value ends with this statement, so the following queries run without it and nothing warns. Set it on one client inside a transaction, for example in `withTenant`.',
+      clientLocalSet:
+        '`{{name}}` is set transaction-locally on `{{client}}`, which has no transaction open here: the value ends with this statement, so the following queries run without it and nothing warns. Send `BEGIN` on `{{client}}` first, or use `withTenant`.',
     },
     schema: [],
   },
   defaultOptions: [],
   create(context) {
     const ctx = sqlQueryContext(context);
-    return sqlQueryListener(ctx, {
+    const clientProbe = (query: SqlQuery, fact: SessionFact): TransactionProbe | null => {
+      if (fact.kind !== 'guc-write' || fact.scope !== 'transaction' || fact.statementIndex !== query.analysis.statements.length - 1) return null;
+      const client = query.receiver?.type === AST_NODE_TYPES.Identifier ? query.receiver.name : 'the client';
+      return (state) => {
+        if (state === 'closed') {
+          context.report({ loc: sqlLocation(query.sql, fact.range, ctx.sourceCode), messageId: 'clientLocalSet', data: { name: fact.name ?? 'the setting', client } });
+        }
+      };
+    };
+    return mergeListeners(clientTransactionListeners(ctx, clientProbe), sqlQueryListener(ctx, {
       onQuery(query) {
         if (connectionOf(query, ctx) !== 'pool') return;
         const { facts, statements } = query.analysis;
@@ -75,6 +90,6 @@ export default createRule<[], MessageIds>({
           });
         }
       },
-    });
+    }));
   },
 });

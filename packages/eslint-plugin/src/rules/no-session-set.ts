@@ -1,6 +1,8 @@
 import { contextWriteHazards, contextWriteTarget } from '@tenant-scope/sql-analyzer';
-import type { GucWrite } from '@tenant-scope/sql-analyzer';
+import type { ContextWriteHazard, GucWrite, SessionFact } from '@tenant-scope/sql-analyzer';
 import type { TSESLint } from '@typescript-eslint/utils';
+import type { TransactionProbe } from '../client-transactions.js';
+import { clientTransactionListeners, isTrackedClientQuery, mergeListeners } from '../client-transactions.js';
 import { createRule } from '../create-rule.js';
 import { connectionOf, isInsideTransaction } from '../query-connection.js';
 import { contextSettings } from '../settings.js';
@@ -79,7 +81,42 @@ export default createRule<Options, MessageIds>({
   create(context, [options]) {
     const ctx = sqlQueryContext(context);
     const settings = contextSettings(ctx.settings, options.contextGucs);
-    return sqlQueryListener(ctx, {
+    /** The hazards of a write this rule reports, or null when it reports nothing for it. */
+    const reportedHazards = (fact: SessionFact): ContextWriteHazard[] | null => {
+      if (fact.kind !== 'guc-write') return null;
+      if (fact.origin === 'function-body' && options.checkFunctionBodies === false) return null;
+      const target = contextWriteTarget(fact, settings);
+      if (target !== 'context-setting' && target !== 'all' && target !== 'unknown') return null;
+      const hazards = contextWriteHazards(fact, settings);
+      return hazards.includes('session-level') || hazards.includes('session-default') ? hazards : null;
+    };
+    const reportWrite = (query: SqlQuery, fact: GucWrite, hazards: readonly ContextWriteHazard[]): void => {
+      safely(() => {
+        const loc = sqlLocation(query.sql, fact.range, ctx.sourceCode);
+        const name = fact.name ?? (fact.nameRange ? query.sql.text.slice(fact.nameRange.start, fact.nameRange.end) : 'setting');
+        if (hazards.includes('session-default')) {
+          const owner = fact.via === 'alter-role' ? 'ROLE' : fact.via === 'alter-database' ? 'DATABASE' : 'SYSTEM';
+          context.report({ loc, messageId: 'sessionSetDefault', data: { owner, name } });
+        } else if (fact.via === 'discard-all' || fact.via === 'reset') {
+          const statement = fact.via === 'discard-all' ? 'DISCARD ALL' : `RESET ${fact.name ?? 'ALL'}`;
+          context.report({ loc, messageId: 'sessionReset', data: { statement } });
+        } else {
+          const suggestion = localFormFix(query, fact);
+          const messageId = hazards.includes('lifetime-unknown') ? 'maybeSessionSet' : 'sessionSet';
+          context.report({ loc, messageId, data: { name }, suggest: suggestion ? [suggestion] : [] });
+        }
+      });
+    };
+    // A reset is no too-late cleanup inside a transaction: on a client it depends on the path taken, so it is judged there.
+    const isCleanupReset = (fact: GucWrite, hazards: readonly ContextWriteHazard[]): boolean => hazards.includes('resets') && fact.via !== 'discard-all';
+    const resetProbe = (query: SqlQuery, fact: SessionFact): TransactionProbe | null => {
+      const hazards = reportedHazards(fact);
+      if (!hazards || fact.kind !== 'guc-write' || !isCleanupReset(fact, hazards)) return null;
+      return (state) => {
+        if (state !== 'open') reportWrite(query, fact, hazards);
+      };
+    };
+    return mergeListeners(clientTransactionListeners(ctx, resetProbe), sqlQueryListener(ctx, {
       wantsParseErrors: options.reportParseErrors === true,
       onParseError(query, error) {
         if (!options.reportParseErrors) return;
@@ -87,31 +124,12 @@ export default createRule<Options, MessageIds>({
       },
       onQuery(query) {
         for (const fact of query.analysis.facts) {
-          if (fact.kind !== 'guc-write') continue;
-          if (fact.origin === 'function-body' && options.checkFunctionBodies === false) continue;
-          const target = contextWriteTarget(fact, settings);
-          if (target !== 'context-setting' && target !== 'all' && target !== 'unknown') continue;
-          const hazards = contextWriteHazards(fact, settings);
-          if (!hazards.includes('session-level') && !hazards.includes('session-default')) continue;
-          // Inside a transaction a library or wrapper opens and ends, a reset is no too-late cleanup of a session-level set.
-          if (hazards.includes('resets') && fact.via !== 'discard-all' && isInsideTransaction(connectionOf(query, ctx))) continue;
-          safely(() => {
-            const loc = sqlLocation(query.sql, fact.range, ctx.sourceCode);
-            const name = fact.name ?? (fact.nameRange ? query.sql.text.slice(fact.nameRange.start, fact.nameRange.end) : 'setting');
-            if (hazards.includes('session-default')) {
-              const owner = fact.via === 'alter-role' ? 'ROLE' : fact.via === 'alter-database' ? 'DATABASE' : 'SYSTEM';
-              context.report({ loc, messageId: 'sessionSetDefault', data: { owner, name } });
-            } else if (fact.via === 'discard-all' || fact.via === 'reset') {
-              const statement = fact.via === 'discard-all' ? 'DISCARD ALL' : `RESET ${fact.name ?? 'ALL'}`;
-              context.report({ loc, messageId: 'sessionReset', data: { statement } });
-            } else {
-              const suggestion = localFormFix(query, fact);
-              const messageId = hazards.includes('lifetime-unknown') ? 'maybeSessionSet' : 'sessionSet';
-              context.report({ loc, messageId, data: { name }, suggest: suggestion ? [suggestion] : [] });
-            }
-          });
+          const hazards = reportedHazards(fact);
+          if (!hazards || fact.kind !== 'guc-write') continue;
+          if (isCleanupReset(fact, hazards) && (isInsideTransaction(connectionOf(query, ctx)) || isTrackedClientQuery(query, ctx))) continue;
+          reportWrite(query, fact, hazards);
         }
       },
-    });
+    }));
   },
 });

@@ -6,7 +6,7 @@ const pool = "import pg from 'pg';\nconst pool = new pg.Pool();\n";
 ruleTester.run('no-pool-transaction', rule, {
   valid: [
     { name: 'BEGIN on a client from pool.connect()', code: `${pool}const client = await pool.connect();\nawait client.query('BEGIN');` },
-    { name: 'SET LOCAL on a client', code: `${pool}const client = await pool.connect();\nawait client.query("SET LOCAL app.tenant_id = 'a'");` },
+    { name: 'SET LOCAL on a client after BEGIN', code: `${pool}const client = await pool.connect();\nawait client.query('BEGIN');\nawait client.query("SET LOCAL app.tenant_id = 'a'");` },
     { name: 'withTenant callback client', code: `${pool}await withTenant(pool, id, async (db) => { await db.query('BEGIN'); });` },
     { name: 'one text with its own transaction', code: `${pool}await pool.query("BEGIN; SET LOCAL app.tenant_id = 'a'; insert into t values (1); COMMIT");` },
     { name: 'local set followed by a statement in the same text', code: `${pool}await pool.query("select set_config('app.tenant_id', 'a', true); select * from invoices");` },
