@@ -3,8 +3,22 @@
  * model and judged by the same rules as `tenant-scope lint`, plus app-role-bypasses-rls), run on
  * one of the pool's connections with the connecting role as the application role.
  */
-import { auditConnection } from '@tenant-scope/sql-lint';
+import type { auditConnection as AuditConnection } from '@tenant-scope/sql-lint';
 import type pg from 'pg';
+
+/**
+ * @tenant-scope/sql-lint is an optional peer: loaded only when `audit()` runs, so an app that only
+ * scopes its queries installs and loads the analyzer alone.
+ */
+async function loadAuditConnection(): Promise<typeof AuditConnection> {
+  try {
+    return (await import('@tenant-scope/sql-lint')).auditConnection;
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes("'@tenant-scope/sql-lint'");
+    if (!missing) throw error;
+    throw new Error('audit() needs @tenant-scope/sql-lint, which is not installed: npm install @tenant-scope/sql-lint', { cause: error });
+  }
+}
 
 /** One finding of `audit()`. */
 export interface AuditFinding {
@@ -19,6 +33,7 @@ export interface AuditFinding {
 
 /** Reads the catalog through one of `pool`'s connections (read-only) and judges it. */
 export async function auditCatalog(pool: pg.Pool, tenantColumns: readonly string[]): Promise<AuditFinding[]> {
+  const auditConnection = await loadAuditConnection();
   const client = await pool.connect();
   try {
     const { rows } = await client.query<{ role: string }>('SELECT current_user AS role');

@@ -126,6 +126,10 @@ export type { SqlToken } from './sql-lexer.js';
 /** Converts a UTF-16 offset to a 1-based line and column; `LineIndex` does it for many offsets of one text. */
 export { LineIndex, positionAt } from './source-text.js';
 
+/** Where the documentation is published: the repository and each rule's https page. */
+export { repositoryUrl, ruleDocsUrl } from './docs-url.js';
+export type { RuleDocsPackage } from './docs-url.js';
+
 const cache = new AnalysisCache(2000);
 // Template-literal analyses are keyed by hole positions and text together, apart from plain texts.
 const templateCache = new AnalysisCache(2000);

@@ -1,13 +1,11 @@
 /** The default output: location, rule and message, the statement with the span underlined, a help line and a doc link. */
-import { fileURLToPath } from 'node:url';
 import type { Finding } from './lint-sql.js';
 import type { LintRule } from './rule.js';
+import { ruleDocsLink } from './rule-docs-url.js';
 
-const docsDir = fileURLToPath(new URL('../docs/rules/', import.meta.url));
-
-/** Where a rule's doc is on this machine. */
-export function ruleDocPath(ruleId: string): string {
-  return `${docsDir}${ruleId}.md`;
+/** The doc line of a finding: the rule's https page, and the command that prints it offline. */
+export function ruleDocsLine(ruleId: string): string {
+  return `  docs: ${ruleDocsLink(ruleId)} (offline: tenant-scope explain ${ruleId})`;
 }
 
 function codeFrame(text: string, finding: Finding): string[] {
@@ -38,9 +36,9 @@ export function formatPretty(findings: readonly Finding[], texts: ReadonlyMap<st
     const text = texts.get(finding.file);
     if (text !== undefined) lines.push(...codeFrame(text, finding));
     if (rule) {
-      lines.push(`  help: ${rule.meta.help}`, `  docs: ${ruleDocPath(rule.id)}`);
+      lines.push(`  help: ${rule.meta.help}`, ruleDocsLine(rule.id));
     } else if (finding.ruleId === 'parse-error') {
-      lines.push('  help: fix the SQL at this position; the file is read with PostgreSQL 18\'s own parser');
+      lines.push('  help: fix the SQL at this position; the file is read with PostgreSQL 18\'s own parser', ruleDocsLine(finding.ruleId));
     }
     return lines.join('\n');
   });

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Finding } from './lint-sql.js';
 import { PARSE_ERROR_RULE } from './lint-sql.js';
 import type { LintRule } from './rule.js';
+import { ruleDocsLink } from './rule-docs-url.js';
 
 /** The `partialFingerprints` key of a finding's identity (GitHub computes its own `primaryLocationLineHash`). */
 const FINGERPRINT_KEY = 'tenantScopeFinding/v1';
@@ -22,8 +23,9 @@ function descriptor(id: string, description: string, help: string, severity: Fin
     id,
     name: ruleName(id),
     shortDescription: { text: description },
-    fullDescription: { text: `${description} See docs/rules/${id}.md in @tenant-scope/sql-lint.` },
+    fullDescription: { text: `${description} See ${ruleDocsLink(id)} or run tenant-scope explain ${id}.` },
     help: { text: help },
+    helpUri: ruleDocsLink(id),
     defaultConfiguration: { level: level(severity) },
   };
 }

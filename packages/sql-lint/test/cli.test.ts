@@ -91,7 +91,6 @@ describe('tenant-scope lint', () => {
     const dir = project({ 'm/1.sql': 'create table a (id int, tenant_id uuid not null);\n' });
     const result = run(dir, 'lint', 'm');
     expect(result.code).toBe(1);
-    const docs = join(import.meta.dirname, '..', 'docs', 'rules', 'rls-not-enabled.md');
     expect(result.stdout).toBe(
       [
         'm/1.sql:1:1  error  rls-not-enabled',
@@ -99,7 +98,7 @@ describe('tenant-scope lint', () => {
         '  1 | create table a (id int, tenant_id uuid not null);',
         '    | ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^',
         '  help: ALTER TABLE … ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY, and add a policy on the tenant column.',
-        `  docs: ${docs}`,
+        '  docs: https://github.com/tenant-scope/tenant-scope/blob/main/packages/sql-lint/docs/rules/rls-not-enabled.md (offline: tenant-scope explain rls-not-enabled)',
         '',
         '1 problem (1 error, 0 warnings)',
         '',

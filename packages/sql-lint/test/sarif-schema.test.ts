@@ -38,6 +38,7 @@ interface Descriptor {
   name: string;
   shortDescription: { text: string };
   fullDescription: { text: string };
+  helpUri: string;
   help: { text: string };
   defaultConfiguration: { level: string };
 }
@@ -122,7 +123,7 @@ describe('--format sarif', () => {
       expect(rule.help.text).not.toBe('');
       expect(['error', 'warning']).toContain(rule.defaultConfiguration.level);
     }
-    expect(rules.find((r) => r.id === 'current-setting-missing-ok')?.fullDescription.text).toMatch(/docs\/rules\/current-setting-missing-ok\.md/);
+    for (const rule of rules) expect(rule.helpUri).toBe(`https://github.com/tenant-scope/tenant-scope/blob/main/packages/sql-lint/docs/rules/${rule.id}.md`);
   });
 
   test('keeps a finding\'s fingerprint when lines are added above it', () => {
