@@ -14,6 +14,7 @@ import { formatSarif } from './format-sarif.js';
 import { knownRuleIds, lintSql } from './lint-sql.js';
 import type { Finding } from './lint-sql.js';
 import { loadLintConfig } from './load-config.js';
+import { runProjectCommand } from './project-commands.js';
 import { collectMigrationFiles } from './migration-files.js';
 import type { InputProblem } from './migration-files.js';
 import { readSqlFile } from './read-sql-file.js';
@@ -24,8 +25,10 @@ const FORMATS = ['pretty', 'json', 'github', 'sarif'] as const;
 type Format = (typeof FORMATS)[number];
 
 const USAGE = `Usage:
+  tenant-scope check [options] [dir]              migrations and app code of a project (default .)
   tenant-scope lint [options] <file|dir|glob>...
   tenant-scope audit --database-url <url> [--app-role <name>] [options]
+  tenant-scope explain <rule>                     a rule's documentation, offline
 
 Options:
   --format <pretty|json|github|sarif>  output format (default: pretty)
@@ -107,6 +110,10 @@ async function main(argv: string[]): Promise<number> {
   if (values['max-warnings'] !== undefined) {
     if (!/^\d+$/.test(values['max-warnings'])) throw new UsageError(`--max-warnings needs a whole number, got "${values['max-warnings']}"`);
     maxWarnings = Number(values['max-warnings']);
+  }
+  if (command === 'check' || command === 'explain') {
+    const write = (stream: NodeJS.WriteStream) => (text: string) => void stream.write(text);
+    return runProjectCommand({ command, inputs, format, maxWarnings, config: values.config, version: version(), cwd: process.cwd(), stdout: write(process.stdout), stderr: write(process.stderr) });
   }
   if (command !== 'lint' && command !== 'audit') {
     throw new UsageError(command === undefined ? 'missing command' : `unknown command "${command}"`);
