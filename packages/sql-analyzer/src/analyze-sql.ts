@@ -195,8 +195,11 @@ function paramNumber(node: unknown): number | undefined {
   return p ? Number(p.number ?? 0) : undefined;
 }
 
-/** Classifies a written value; `range` is in outer offsets. */
-function valueOf(nodes: unknown[], range: SourceRange, state: WalkState): GucValue {
+/**
+ * Classifies a written value; `range` is in outer offsets. `itemRanges` are where the elements of a
+ * SET list are written (one per node); a single value is one item over `range`.
+ */
+function valueOf(nodes: unknown[], range: SourceRange, state: WalkState, itemRanges?: SourceRange[]): GucValue {
   const holes = overlapsHole(range, state.holes);
   if (holes.length > 0) return { kind: 'interpolated', range: cover(range, holes) };
   if (nodes.length === 1) {
@@ -209,8 +212,11 @@ function valueOf(nodes: unknown[], range: SourceRange, state: WalkState): GucVal
   }
   const constants = nodes.map(constantOf);
   if (constants.every((c) => c !== undefined && c.kind !== 'null')) {
-    const text = constants.map((c) => String((c as { value: unknown }).value)).join(', ');
-    return { kind: 'literal', text, range };
+    const texts = constants.map((c) => String((c as { value: unknown }).value));
+    // Elements whose extent the tokens do not show (never seen) fall back to the whole value's range.
+    const ranges = itemRanges?.length === nodes.length ? itemRanges : undefined;
+    const items = texts.map((text, i) => ({ text, range: ranges?.[i] ?? range }));
+    return { kind: 'literal', text: texts.join(', '), items, range };
   }
   return { kind: 'expression', range };
 }
@@ -234,27 +240,50 @@ function statementRange(state: WalkState): SourceRange {
   return cover(range, overlapsHole(range, state.holes));
 }
 
-/** The tokens of a SET/RESET inside the statement: where the name and the value are written. */
+/** The tokens of a SET/RESET inside the statement: where the command words, the name and the value are written. */
 function setClauseRanges(
   state: WalkState,
   valueStart: number,
-): { nameRange?: SourceRange; afterName?: number } {
+): { commandRange?: SourceRange; nameRange?: SourceRange; afterName?: number } {
   const { snippet } = state;
   const end = state.statementRange.end;
   const tokens = [...snippet.tokens(state.statementRange.start, end)];
-  let i = tokens.findIndex((t) => t.lower === 'set' || t.lower === 'reset') + 1;
+  const command = tokens.findIndex((t) => t.lower === 'set' || t.lower === 'reset');
+  let i = command + 1;
   if (i === 0) return {};
   const next = (k: number) => tokens[k]?.lower ?? '';
   while ((next(i) === 'local' || next(i) === 'session') && !['authorization', 'characteristics'].includes(next(i + 1))) i++;
   const first = tokens[i];
   if (!first) return {};
+  const commandRange = snippet.outerRange((tokens[command] as SqlToken).start, (tokens[i - 1] as SqlToken).end);
   let last = first;
   for (let k = i + 1; k < tokens.length; k++) {
     const t = tokens[k] as SqlToken;
     if ((valueStart >= 0 && t.start >= valueStart) || t.lower === 'to' || t.lower === '=' || t.lower === 'from') break;
     last = t;
   }
-  return { nameRange: snippet.outerRange(first.start, last.end), afterName: last.end };
+  return { commandRange, nameRange: snippet.outerRange(first.start, last.end), afterName: last.end };
+}
+
+/** Where each element of a SET list is written: the tokens from `valueStart` split at top-level commas. */
+function listItemRanges(state: WalkState, valueStart: number): SourceRange[] {
+  const ranges: SourceRange[] = [];
+  let depth = 0;
+  let start = -1;
+  let end = -1;
+  for (const token of state.snippet.tokens(valueStart, state.statementRange.end)) {
+    if (token.lower === '(') depth++;
+    else if (token.lower === ')') depth--;
+    else if (token.lower === ',' && depth === 0) {
+      ranges.push(state.snippet.outerRange(start, end));
+      start = -1;
+      continue;
+    }
+    if (start < 0) start = token.start;
+    end = token.end;
+  }
+  if (start >= 0) ranges.push(state.snippet.outerRange(start, end));
+  return ranges;
 }
 
 /**
@@ -307,7 +336,8 @@ function visitVariableSet(body: JsonObject, parent: Frame | undefined, state: Wa
   const clause = setClauseRanges(state, valueStart);
   let value: GucValue | null = null;
   if (kind === 'VAR_SET_VALUE' && valueStart >= 0) {
-    value = valueOf(args, state.snippet.outerRange(valueStart, state.statementRange.end), state);
+    const itemRanges = args.length > 1 ? listItemRanges(state, valueStart) : undefined;
+    value = valueOf(args, state.snippet.outerRange(valueStart, state.statementRange.end), state, itemRanges);
   } else if (kind === 'VAR_SET_DEFAULT' || kind === 'VAR_SET_CURRENT') {
     const after = clause.afterName ?? state.statementRange.start;
     const start = state.snippet.tokens(after, state.statementRange.end).next().value?.start ?? after;
@@ -315,6 +345,7 @@ function visitVariableSet(body: JsonObject, parent: Frame | undefined, state: Wa
   }
   const fact: GucWrite = { kind: 'guc-write', via, name, target: gucTarget(name), scope, value, range, ...extra } as GucWrite;
   if (clause.nameRange) fact.nameRange = clause.nameRange;
+  if (clause.commandRange && (via === 'set' || via === 'reset')) fact.commandRange = clause.commandRange;
   push(state, fact);
 }
 
@@ -356,6 +387,7 @@ function visitSetConfig(body: JsonObject, state: WalkState): void {
   } as GucWrite;
   fact.range = ranges.range;
   if (nameRange) fact.nameRange = nameRange;
+  fact.argumentRanges = ranges.args;
   push(state, fact);
 }
 

@@ -15,6 +15,7 @@ export type {
   GucScope,
   GucTarget,
   GucValue,
+  GucValueItem,
   GucWrite,
   SessionFact,
   SessionStateUse,

@@ -18,6 +18,14 @@ export type GucTarget = 'custom' | 'search-path' | 'role' | 'session-authorizati
 /** Where the SQL that produced a fact lives. Facts in a function body happen when it is called. */
 export type FactOrigin = 'statement' | 'do-block' | 'function-body';
 
+/** One element of a written value: `SET search_path = a, "b, c"` has two, `a` and `b, c`. */
+export interface GucValueItem {
+  /** The constant as PostgreSQL's parser reads it (quotes removed, unquoted identifiers lowercased). */
+  text: string;
+  /** Where the element is written (for a string, with its quotes). */
+  range: SourceRange;
+}
+
 /** A value written to a setting, as the text shows it. */
 export interface GucValue {
   /**
@@ -26,8 +34,14 @@ export interface GucValue {
    * else (a column, a function call); `default`: RESET / `TO DEFAULT`; `current`: `FROM CURRENT`.
    */
   kind: 'literal' | 'parameter' | 'interpolated' | 'expression' | 'default' | 'current';
-  /** The constant's value for `literal` (SET lists joined with `, `). */
+  /** The constant's value for `literal` (SET lists joined with `, `; `items` keeps them apart). */
   text?: string;
+  /**
+   * For `literal`: the elements as written, in order. A SET list has one per element; a
+   * `set_config` value is one string, so one item (PostgreSQL splits list settings such as
+   * search_path inside that string itself).
+   */
+  items?: GucValueItem[];
   /** The bind parameter's number for `parameter`. */
   parameter?: number;
   range: SourceRange;
@@ -57,6 +71,10 @@ export interface GucWrite extends FactBase {
   isLocal?: 'true' | 'false' | 'unknown';
   /** Where the setting's name is written, when it is written. */
   nameRange?: SourceRange;
+  /** For SET and RESET: the command words before the name (`SET`, `SET SESSION`, `SET LOCAL`, `RESET`). */
+  commandRange?: SourceRange;
+  /** For `set_config`: where each argument is written (name, value, is_local). */
+  argumentRanges?: SourceRange[];
   value: GucValue | null;
   /** The role of ALTER ROLE … SET (null for ALL), the database of ALTER DATABASE … SET / IN DATABASE. */
   role?: string | null;

@@ -110,6 +110,25 @@ create view v1 as select * from t1;
     expect(model.views.get('app.v1')?.relations).toEqual(['app.t1']);
   });
 
+  test('a quoted schema name with a comma is one schema, in a DO block as at the top level', async () => {
+    const files: SqlFile[] = [
+      {
+        path: '001.sql',
+        text: `create schema "a, b";
+create schema a;
+do $$ begin set search_path = "a, b", public; end $$;
+create table t1 (x int);
+set search_path = "a, b", public;
+create table t2 (x int);
+`,
+      },
+    ];
+    const { model } = buildSchemaModel(files);
+    const expected = await tablesOnServer(files);
+    expect(expected).toEqual(['a, b.t1', 'a, b.t2']);
+    expect(modelKeys(model)).toEqual(expected);
+  });
+
   test('a schema created with CREATE SCHEMA … CREATE TABLE holds its tables, and a table found first on the path is the one changed', async () => {
     const files: SqlFile[] = [
       {

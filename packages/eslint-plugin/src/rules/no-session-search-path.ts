@@ -1,5 +1,6 @@
 import { contextWriteHazards } from '@tenant-scope/sql-analyzer';
 import { createRule } from '../create-rule.js';
+import { localFormFix } from '../local-form-fix.js';
 import { safely, sqlQueryContext, sqlQueryListener } from '../sql-queries.js';
 import { sqlLocation } from '../sql-text.js';
 
@@ -59,27 +60,8 @@ export default createRule<Options, MessageIds>({
             }
             // A role or database default of search_path is configuration (no session-level hazard).
             if (!hazards.includes('session-level')) return;
-            const written = sql.text.slice(fact.range.start, fact.range.end);
-            const start = sql.sourceStart === null ? null : sql.sourceStart + fact.range.start;
-            const setPrefix = fact.via === 'set' ? /^SET(\s+SESSION)?\s+/i.exec(written) : null;
-            const isLocal = fact.via === 'set-config' ? /,\s*([^,()]+?)\s*\)$/.exec(written) : null;
-            if (start !== null && setPrefix && options.allowLocal !== false) {
-              context.report({
-                loc,
-                messageId: 'sessionSearchPath',
-                suggest: [{ messageId: 'useSetLocal', fix: (fixer) => fixer.replaceTextRange([start, start + setPrefix[0].length], 'SET LOCAL ') }],
-              });
-            } else if (start !== null && isLocal?.[1] && options.allowLocal !== false) {
-              const argumentStart = start + isLocal.index + isLocal[0].indexOf(isLocal[1]);
-              const length = isLocal[1].length;
-              context.report({
-                loc,
-                messageId: 'sessionSearchPath',
-                suggest: [{ messageId: 'useSetConfigLocal', fix: (fixer) => fixer.replaceTextRange([argumentStart, argumentStart + length], 'true') }],
-              });
-            } else {
-              context.report({ loc, messageId: 'sessionSearchPath' });
-            }
+            const suggestion = options.allowLocal === false ? null : localFormFix(sql, fact);
+            context.report({ loc, messageId: 'sessionSearchPath', suggest: suggestion ? [suggestion] : [] });
           });
         }
       },

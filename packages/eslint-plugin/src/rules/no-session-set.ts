@@ -1,9 +1,9 @@
 import { contextWriteHazards, contextWriteTarget } from '@tenant-scope/sql-analyzer';
 import type { ContextWriteHazard, GucWrite, SessionFact } from '@tenant-scope/sql-analyzer';
-import type { TSESLint } from '@typescript-eslint/utils';
 import type { TransactionProbe } from '../client-transactions.js';
 import { clientTransactionListeners, isTrackedClientQuery, mergeListeners } from '../client-transactions.js';
 import { createRule } from '../create-rule.js';
+import { localFormFix } from '../local-form-fix.js';
 import { connectionOf, isInsideTransaction } from '../query-connection.js';
 import { contextSettings } from '../settings.js';
 import type { SqlQuery } from '../sql-queries.js';
@@ -12,26 +12,6 @@ import { sqlLocation } from '../sql-text.js';
 
 type Options = [{ contextGucs?: string[]; checkFunctionBodies?: boolean; reportParseErrors?: boolean }];
 type MessageIds = 'sessionSet' | 'maybeSessionSet' | 'sessionSetDefault' | 'sessionReset' | 'unparsableSql' | 'useSetLocal' | 'useSetConfigLocal';
-
-/** A fix that turns a session-level write into its transaction-local form, when the text allows it. */
-function localFormFix(query: SqlQuery, write: GucWrite): { messageId: 'useSetLocal' | 'useSetConfigLocal'; fix: TSESLint.ReportFixFunction } | null {
-  const { sql } = query;
-  if (sql.sourceStart === null) return null;
-  const written = sql.text.slice(write.range.start, write.range.end);
-  const start = sql.sourceStart + write.range.start;
-  if (write.via === 'set') {
-    const prefix = /^SET(\s+SESSION)?\s+/i.exec(written);
-    if (!prefix) return null;
-    return { messageId: 'useSetLocal', fix: (fixer) => fixer.replaceTextRange([start, start + prefix[0].length], 'SET LOCAL ') };
-  }
-  if (write.via === 'set-config') {
-    const isLocal = /,\s*([^,()]+?)\s*\)$/.exec(written);
-    if (!isLocal?.[1]) return null;
-    const argumentStart = start + isLocal.index + isLocal[0].indexOf(isLocal[1]);
-    return { messageId: 'useSetConfigLocal', fix: (fixer) => fixer.replaceTextRange([argumentStart, argumentStart + isLocal[1]!.length], 'true') };
-  }
-  return null;
-}
 
 export default createRule<Options, MessageIds>({
   name: 'no-session-set',
@@ -101,7 +81,7 @@ export default createRule<Options, MessageIds>({
           const statement = fact.via === 'discard-all' ? 'DISCARD ALL' : `RESET ${fact.name ?? 'ALL'}`;
           context.report({ loc, messageId: 'sessionReset', data: { statement } });
         } else {
-          const suggestion = localFormFix(query, fact);
+          const suggestion = localFormFix(query.sql, fact);
           const messageId = hazards.includes('lifetime-unknown') ? 'maybeSessionSet' : 'sessionSet';
           context.report({ loc, messageId, data: { name }, suggest: suggestion ? [suggestion] : [] });
         }

@@ -76,7 +76,7 @@ function replayFile(model: SchemaModel, file: SqlFile, initialPath: readonly str
     };
     applyStatement(ctx, entry);
     for (; pathFacts[nextPathFact]?.statementIndex === index; nextPathFact++) {
-      followSearchPath(path, pathFacts[nextPathFact] as SessionFact, entry);
+      followSearchPath(path, pathFacts[nextPathFact] as SessionFact);
     }
   });
   const ranges = parsed.statements.map((s) => s.range);

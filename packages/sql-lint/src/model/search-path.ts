@@ -9,8 +9,8 @@
  * transaction-local forms (`SET LOCAL`, `set_config(…, true)`) until the next COMMIT or
  * ROLLBACK, or the end of the file (tools run a file in one transaction).
  */
-import { nodeOf } from '@tenant-scope/sql-analyzer';
-import type { NodeEntry, NodeOfType, SessionFact } from '@tenant-scope/sql-analyzer';
+import { nodeOf, transactionControlHazards } from '@tenant-scope/sql-analyzer';
+import type { NodeOfType, SessionFact } from '@tenant-scope/sql-analyzer';
 
 /** The schemas unqualified names resolve against, in order. Never holds `$user`, `pg_catalog`, `pg_temp` or ''. */
 export type SchemaList = readonly string[];
@@ -134,12 +134,12 @@ export function setStatementSchemas(setStmt: NodeOfType<'VariableSetStmt'>): str
 /** Whether a fact changes the migration's search_path or ends a transaction (and so its local settings). */
 export function changesSearchPath(fact: SessionFact): boolean {
   if (fact.origin === 'function-body') return false;
-  if (fact.kind === 'transaction-control') return ['commit', 'rollback', 'prepare-transaction'].includes(fact.operation);
+  if (fact.kind === 'transaction-control') return transactionControlHazards(fact).includes('ends-transaction');
   return fact.kind === 'guc-write' && (fact.target === 'search-path' || fact.target === 'all');
 }
 
-/** Applies what a statement (`statement`, top level) did to the search_path, in the order it did it. */
-export function followSearchPath(path: MigrationSearchPath, fact: SessionFact, statement: NodeEntry): void {
+/** Applies what a statement did to the search_path, in the order it did it. */
+export function followSearchPath(path: MigrationSearchPath, fact: SessionFact): void {
   if (fact.kind === 'transaction-control') return path.endTransaction();
   if (fact.kind !== 'guc-write') return;
   if (fact.target === 'all') return path.resetAll();
@@ -147,10 +147,7 @@ export function followSearchPath(path: MigrationSearchPath, fact: SessionFact, s
   const value = fact.value;
   if (fact.via === 'reset' || value?.kind === 'default') return path.set(null, scope);
   if (value?.kind !== 'literal' || value.text === undefined) return; // not knowable from the text
-  // A top-level SET's values are one schema each; elsewhere the value is one list string.
-  let schemas: string[] | null;
-  if (fact.via === 'set' && fact.origin === 'statement' && statement.type === 'VariableSetStmt') schemas = setStatementSchemas(statement.body);
-  else if (fact.via === 'set') schemas = value.text.split(', ');
-  else schemas = parseSchemaList(value.text);
+  // A SET's items are one schema each (in a DO block too); set_config's value is one list string.
+  const schemas = fact.via === 'set' ? (value.items ?? []).map((item) => item.text) : parseSchemaList(value.text);
   if (schemas) path.set(schemas, scope);
 }
