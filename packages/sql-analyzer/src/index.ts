@@ -76,17 +76,17 @@ export { analyzeParsedSql } from './analyze-sql.js';
  * A cheap pre-test: false when the text has none of the words any fact needs, so `analyzeSql`
  * would find no fact in it (it may still report a syntax error).
  */
-export { mayAffectSessionState } from './analyze-sql.js';
+export { mayAffectSessionState } from './fact-words.js';
 
 /**
  * The same pre-test for one data statement (INSERT, UPDATE, DELETE, MERGE, SELECT, VALUES), GRANT,
  * REVOKE, COMMENT or CREATE INDEX, where only function calls and SELECT INTO TEMP can produce a
  * fact (so an UPDATE's SET does not count).
  */
-export { dataStatementMayAffectSessionState } from './analyze-sql.js';
+export { dataStatementMayAffectSessionState } from './fact-words.js';
 
 /** Classifies a lowercased setting name: `custom` (dotted, e.g. `app.tenant_id`), `search-path`, `role`, … */
-export { gucTarget } from './analyze-sql.js';
+export { gucTarget } from './setting-writes.js';
 
 /**
  * What can go wrong with a `current_setting` read on a pooled connection: it raises when the
