@@ -33,6 +33,19 @@ const transactionMethods = ['transaction', 'begin', '$transaction', 'transaction
 const checkoutMethods = ['connect', 'reserve', 'createQueryRunner'];
 /** Members of a pool that are pools themselves: TypeORM's `dataSource.manager`. */
 const poolMembers = new Set(['manager']);
+/** Factories of the guard's tenant scope, whose `pool` member is the guarded pool (`scope.pool`). */
+const scopeFactories = ['createTenantScope'];
+
+/** Whether `node` is bound to a tenant scope of the guard: `const scope = createTenantScope(pool, …)`. */
+function isTenantScope(node: TSESTree.Node, ctx: ConnectionContext): boolean {
+  const expression = unwrapExpression(node);
+  if (expression.type !== AST_NODE_TYPES.Identifier) return false;
+  const variable = ASTUtils.findVariable(ctx.sourceCode.getScope(expression), expression);
+  const definition = variable?.defs.length === 1 ? variable.defs[0] : undefined;
+  if (definition?.type !== 'Variable' || !definition.node.init) return false;
+  const init = unwrapExpression(definition.node.init);
+  return init.type === AST_NODE_TYPES.CallExpression && isCallOf(init, scopeFactories);
+}
 const maxDepth = 6;
 
 /** The name an expression ends in: `pool` for `pool`, `db.pool` and `this.#pool`. */
@@ -161,6 +174,8 @@ function syntacticKind(node: TSESTree.Node, ctx: ConnectionContext, depth: numbe
     if (annotated !== 'unknown') return annotated;
     const member = lastName(expression);
     if (member !== null && poolMembers.has(member) && kindOf(expression.object, ctx, depth + 1) === 'pool') return 'pool';
+    // The guard's `scope.pool` runs on the tenant transaction only inside `scope.withTenant`: elsewhere it is a pool.
+    if (member === 'pool' && isTenantScope(expression.object, ctx)) return 'pool';
   }
   const name = lastName(expression);
   if (name !== null && matchesName(ctx.settings.pools, name)) return 'pool';

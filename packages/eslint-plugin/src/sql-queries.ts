@@ -9,7 +9,7 @@ import { bindsQuestionMarks, withQuestionMarkParameters } from './question-mark-
 import type { TenantScopeSettings } from './settings.js';
 import { readSettings } from './settings.js';
 import type { SqlText, SqlTextContext } from './sql-text.js';
-import { boundTemplateText, calleeName, isParameterizingTag, resolveSqlText } from './sql-text.js';
+import { boundTemplateText, calleeName, isParameterizingTag, resolveSqlText, withRoomForPlaceholders } from './sql-text.js';
 
 /** Methods that send (or build) raw SQL: pg, postgres.js, mysql-style drivers, Prisma, Knex, Sequelize, TypeORM, Drizzle. */
 export const rawQueryMethods: ReadonlySet<string> = new Set([
@@ -54,10 +54,27 @@ export interface SqlQueryHandlers {
   onParseError?(query: Omit<SqlQuery, 'analysis'>, error: SqlSyntaxError): void;
   /** Set when `onParseError` reports: then every text is parsed, not only text that may hold a fact. */
   wantsParseErrors?: boolean;
+  /** Text the analyzer failed on (it threw, for example on a stack overflow): nothing is known about it. */
+  onUnanalyzable?(query: Omit<SqlQuery, 'analysis'>, reason: string): void;
 }
 
-/** A query found at one node: analyzed, or with the reason its text does not parse. */
-type FoundQuery = { query: SqlQuery; error: null } | { query: Omit<SqlQuery, 'analysis'>; error: SqlSyntaxError };
+/** A query found at one node: analyzed, with the reason its text does not parse, or with why the analyzer failed on it. */
+type FoundQuery =
+  | { query: SqlQuery; error: null }
+  | { query: Omit<SqlQuery, 'analysis'>; error: SqlSyntaxError }
+  | { query: Omit<SqlQuery, 'analysis'>; error: null; unanalyzable: string };
+
+/**
+ * The analysis of a text, or why the analyzer could not give one: deeply nested SQL (a long chain
+ * of `+` or `OR`) can exhaust the stack in the walk over its parse tree.
+ */
+function analyzed(sql: SqlText): SqlAnalysis | { unanalyzable: string } {
+  try {
+    return analyzeSql(sql.text, sql.holes.length > 0 ? { holes: sql.holes } : undefined);
+  } catch (error) {
+    return { unanalyzable: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+  }
+}
 
 /**
  * The queries of one file, found once and shared by every rule that lints it in the same pass:
@@ -132,11 +149,15 @@ function foundQuery<N extends SqlQuery['node']>(
         if (source.range[0] >= query.node.range[0] && source.range[1] <= query.node.range[1]) shared.consumed.add(source);
       }
       // Most application SQL has no word a fact needs; parsing it would only find nothing.
-      const analysis =
-        !shared.parseErrorsWanted && !mayAffectSessionState(query.sql.text)
-          ? NO_FACTS
-          : analyzeSql(query.sql.text, query.sql.holes.length > 0 ? { holes: query.sql.holes } : undefined);
-      found = analysis.error ? { query, error: analysis.error } : { query: { ...query, analysis }, error: null };
+      if (!shared.parseErrorsWanted && !mayAffectSessionState(query.sql.text)) {
+        found = { query: { ...query, analysis: NO_FACTS }, error: null };
+      } else {
+        const sql = withRoomForPlaceholders(query.sql);
+        const fitted = sql === query.sql ? query : { ...query, sql };
+        const analysis = analyzed(sql);
+        if ('unanalyzable' in analysis) found = { query: fitted, error: null, unanalyzable: analysis.unanalyzable };
+        else found = analysis.error ? { query: fitted, error: analysis.error } : { query: { ...fitted, analysis }, error: null };
+      }
     }
   } catch {
     // An AST shape this plugin did not foresee must not fail the user's lint run.
@@ -156,7 +177,8 @@ export function sqlQueryListener(ctx: SqlQueryContext, handlers: SqlQueryHandler
   const deliver = (found: FoundQuery | null): void => {
     if (!found) return;
     try {
-      if (found.error) handlers.onParseError?.(found.query, found.error);
+      if ('unanalyzable' in found) handlers.onUnanalyzable?.(found.query, found.unanalyzable);
+      else if (found.error) handlers.onParseError?.(found.query, found.error);
       else handlers.onQuery(found.query);
     } catch {
       // See foundQuery.
@@ -181,7 +203,7 @@ export function sqlQueryAt(node: TSESTree.Node, ctx: SqlQueryContext): SqlQuery 
   let found: FoundQuery | null = null;
   if (node.type === AST_NODE_TYPES.CallExpression && mayBeQueryCall(node)) found = foundQuery(node, ctx, shared, queryOfCall);
   else if (node.type === AST_NODE_TYPES.TaggedTemplateExpression) found = foundQuery(node, ctx, shared, queryOfTag);
-  return found && !found.error ? found.query : null;
+  return found && !found.error && !('unanalyzable' in found) ? found.query : null;
 }
 
 /** Runs `report` and swallows what an unforeseen AST shape might throw, so one odd query cannot fail a lint run. */

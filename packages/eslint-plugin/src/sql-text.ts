@@ -31,12 +31,13 @@ export interface SqlTextContext {
 const maxDepth = 8;
 const rawCallNames = new Set(['raw', 'unsafe']);
 
-/** The name a tag or callee is written with: `sql`, `Prisma.sql`, `db.$queryRaw` → last part. */
+/** The name a tag or callee is written with: `sql`, `Prisma.sql`, `db.$queryRaw`, `pool['query']` → last part. */
 export function calleeName(node: TSESTree.Node): string | null {
   if (node.type === AST_NODE_TYPES.Identifier) return node.name;
-  if (node.type === AST_NODE_TYPES.MemberExpression && !node.computed && node.property.type === AST_NODE_TYPES.Identifier) {
-    return node.property.name;
-  }
+  if (node.type !== AST_NODE_TYPES.MemberExpression) return null;
+  if (!node.computed && node.property.type === AST_NODE_TYPES.Identifier) return node.property.name;
+  if (node.computed && node.property.type === AST_NODE_TYPES.Literal && typeof node.property.value === 'string') return node.property.value;
+  if (node.computed && node.property.type === AST_NODE_TYPES.TemplateLiteral && node.property.expressions.length === 0) return node.property.quasis[0]?.value.cooked ?? null;
   return null;
 }
 
@@ -225,4 +226,30 @@ export function splicedExpressionsIn(sql: SqlText, range: { start: number; end: 
     found.push(expression);
   });
   return found;
+}
+
+/**
+ * The analyzer parses each hole as a bind parameter `$n` written over the hole. From the 1000th
+ * hole on (`$1000`), `${x}` is too short to hold it: then each hole is widened to fit, and the
+ * text no longer maps onto the source offset for offset (findings go on the node).
+ */
+export function withRoomForPlaceholders(sql: SqlText): SqlText {
+  if (sql.holes.length === 0) return sql;
+  let highest = 0;
+  for (const match of sql.text.matchAll(/\$(\d+)/g)) highest = Math.max(highest, Number(match[1]));
+  const order = sql.holes.map((hole, index) => ({ hole, index })).sort((a, b) => a.hole.start - b.hole.start);
+  const width = (position: number): number => `$${highest + position + 1}`.length;
+  if (order.every(({ hole }, position) => hole.end - hole.start >= width(position))) return sql;
+  let text = '';
+  let at = 0;
+  const holes: TemplateHole[] = new Array<TemplateHole>(sql.holes.length);
+  order.forEach(({ hole, index }, position) => {
+    text += sql.text.slice(at, hole.start);
+    const written = sql.text.slice(hole.start, hole.end);
+    const start = text.length;
+    text += written.padEnd(width(position), ' ');
+    holes[index] = { start, end: text.length };
+    at = hole.end;
+  });
+  return { ...sql, text: text + sql.text.slice(at), holes, sourceStart: null };
 }

@@ -46,6 +46,7 @@ describe('robustness: odd code never fails a lint run', () => {
       '2:7 @tenant-scope/require-tenant-scope unscopedQuery',
       '3:7 @tenant-scope/require-tenant-scope unscopedQuery',
       '4:7 @tenant-scope/require-tenant-scope unscopedQuery',
+      '5:7 @tenant-scope/require-tenant-scope unscopedQuery',
       '6:7 @tenant-scope/require-tenant-scope unscopedQuery',
       '7:7 @tenant-scope/require-tenant-scope unscopedQuery',
       '8:7 @tenant-scope/require-tenant-scope unscopedQuery',

@@ -3,7 +3,7 @@ import { safely, sqlQueryContext, sqlQueryListener } from '../sql-queries.js';
 import { splicedExpressionsIn } from '../sql-text.js';
 
 type Options = [{ checkNames?: boolean }];
-type MessageIds = 'interpolatedContext' | 'interpolatedName';
+type MessageIds = 'interpolatedContext' | 'interpolatedRole' | 'interpolatedName';
 
 export default createRule<Options, MessageIds>({
   name: 'no-interpolated-context',
@@ -16,6 +16,8 @@ export default createRule<Options, MessageIds>({
     messages: {
       interpolatedContext:
         'This value is spliced into the SQL text that sets `{{name}}`: a value containing a quote ends the string and runs its own SQL, with the power to pick any tenant. Pass it as a bound parameter: `select set_config(\'{{name}}\', $1, true)` with the value in the parameters.',
+      interpolatedRole:
+        'This value is spliced into the SQL text that sets `{{name}}`: a value containing a quote ends the string and runs its own SQL, and any value switches to whichever role the connection may become, with its privileges and row-level security. Pass it as a bound parameter: `select set_config(\'{{name}}\', $1, true)` with the value in the parameters, and check it against the roles you expect.',
       interpolatedName:
         'The setting name is spliced into the SQL text of `set_config`: a crafted name writes any setting, including `role`. Write the name as a literal.',
     },
@@ -45,7 +47,8 @@ export default createRule<Options, MessageIds>({
               for (const node of splicedExpressionsIn(query.sql, fact.value.range, ctx.sourceCode)) {
                 if (reported.has(node)) continue;
                 reported.add(node);
-                context.report({ node, messageId: 'interpolatedContext', data: { name: fact.name ?? 'the setting' } });
+                const messageId = fact.target === 'role' || fact.target === 'session-authorization' ? 'interpolatedRole' : 'interpolatedContext';
+                context.report({ node, messageId, data: { name: fact.name ?? 'the setting' } });
               }
             }
             if (options.checkNames !== false && fact.via === 'set-config' && fact.name === null && fact.nameRange) {

@@ -11,7 +11,7 @@ import { safely, sqlQueryContext, sqlQueryListener } from '../sql-queries.js';
 import { sqlLocation } from '../sql-text.js';
 
 type Options = [{ contextGucs?: string[]; checkFunctionBodies?: boolean; reportParseErrors?: boolean }];
-type MessageIds = 'sessionSet' | 'maybeSessionSet' | 'sessionSetDefault' | 'sessionReset' | 'unparsableSql' | 'useSetLocal' | 'useSetConfigLocal';
+type MessageIds = 'sessionSet' | 'maybeSessionSet' | 'sessionSetDefault' | 'sessionReset' | 'unparsableSql' | 'unanalyzable' | 'useSetLocal' | 'useSetConfigLocal';
 
 export default createRule<Options, MessageIds>({
   name: 'no-session-set',
@@ -32,6 +32,7 @@ export default createRule<Options, MessageIds>({
       sessionReset:
         '`{{statement}}` cleans up a connection after use, which is too late: an error or an early return skips it and the context leaks to the next request. Set context with `SET LOCAL` or `set_config(…, true)` so it ends with the transaction.',
       unparsableSql: 'This SQL does not parse ({{message}}), so its effect on tenant context cannot be checked.',
+      unanalyzable: 'The SQL analyzer failed on this text ({{message}}), so its effect on tenant context cannot be checked. Split the statement, or check it by hand.',
       useSetLocal: 'Use `SET LOCAL`, which ends with the transaction.',
       useSetConfigLocal: 'Pass `true` as `is_local`, so the setting ends with the transaction.',
     },
@@ -101,6 +102,10 @@ export default createRule<Options, MessageIds>({
       onParseError(query, error) {
         if (!options.reportParseErrors) return;
         safely(() => context.report({ node: query.node, messageId: 'unparsableSql', data: { message: error.message } }));
+      },
+      onUnanalyzable(query, reason) {
+        if (!options.reportParseErrors) return;
+        safely(() => context.report({ node: query.node, messageId: 'unanalyzable', data: { message: reason } }));
       },
       onQuery(query) {
         for (const fact of query.analysis.facts) {
