@@ -41,7 +41,11 @@ describe('audit()', () => {
     await admin.query(`alter policy tenant_isolation on items using (tenant_id = (select NULLIF(current_setting('app.tenant_id', true), '')::uuid))`);
     await admin.end();
 
-    expect(brief(await scopeOver(database.appPool({ max: 1 })).audit())).toEqual(FIXTURE_FUNCTIONS);
+    // side_effects (no RLS, no tenant column) is readable by the app role: sql-lint's exposed-table asks to confirm it is global.
+    expect(brief(await scopeOver(database.appPool({ max: 1 })).audit())).toEqual([
+      { code: 'exposed-table', severity: 'warn', object: 'table public.side_effects' },
+      ...FIXTURE_FUNCTIONS,
+    ]);
   });
 
   test('reports the superuser, owned tables that are not forced, tenant tables without RLS and unsafe policies', async () => {
@@ -62,11 +66,13 @@ describe('audit()', () => {
 
     expect(brief(findings)).toEqual([
       { code: 'app-role-bypasses-rls', severity: 'error', object: `role ${postgres.user}` },
+      { code: 'exposed-table', severity: 'warn', object: 'table public.side_effects' },
       { code: 'rls-not-enabled', severity: 'error', object: 'table audit_case.orders' },
       { code: 'tenant-column-nullable', severity: 'warn', object: 'table audit_case.orders' },
       { code: 'tenant-column-nullable', severity: 'warn', object: 'table audit_case.invoices' },
       { code: 'app-role-bypasses-rls', severity: 'error', object: 'table audit_case.invoices' },
       { code: 'rls-not-forced', severity: 'error', object: 'table audit_case.invoices' },
+      { code: 'exposed-table', severity: 'warn', object: 'table audit_case.settings' },
       ...FIXTURE_FUNCTIONS,
       // A permissive policy that does not name the tenant opens every tenant's rows.
       { code: 'policy-missing-tenant-predicate', severity: 'error', object: 'policy other_setting on audit_case.invoices' },

@@ -11,7 +11,7 @@ runAsWorker(
   async (kind, text) => {
     await loadModule();
     try {
-      const result = kind === 'sql' ? parseSync(text) : kind === 'check' ? (normalizeSync(text), true) : parsePlPgSQLSync(text);
+      const result = kind === 'sql' ? parseSync(text) : kind === 'check' ? normalizeSync(text) : parsePlPgSQLSync(text);
       return { ok: true, result };
     } catch (error) {
       const err = /** @type {{ message?: string, sqlDetails?: { cursorPosition?: number } }} */ (error);

@@ -73,12 +73,12 @@ export function positionAt(text: string, offset: number): SourcePosition {
   return new LineIndex(text).positionAt(offset);
 }
 
-/** Precomputed line starts for converting many offsets of one text. */
+/** Precomputed line starts for converting many offsets of one text. Lines end at LF, CRLF or a lone CR, as editors count them. */
 export class LineIndex {
   private readonly lineStarts: number[] = [0];
 
   constructor(readonly text: string) {
-    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) this.lineStarts.push(i + 1);
+    for (const match of text.matchAll(/\r\n?|\n/g)) this.lineStarts.push(match.index + match[0].length);
   }
 
   /** 1-based line and column of a UTF-16 offset. */

@@ -83,10 +83,17 @@ export function parseRaw(text: string): ParseResult | RawParseError {
  * fraction of the JSON tree. Never throws for bad SQL.
  */
 export function checkSyntaxRaw(text: string): true | RawParseError {
-  return run('check', text, (sql) => {
-    normalizeSync(sql);
-    return true as const;
-  });
+  const checked = run('check', text, normalizeSync);
+  if (isRawParseError(checked)) return checked;
+  // libpg-query's normalize answers a lexer error (an unterminated quote) with the error message
+  // as its result instead of failing; valid SQL normalizes to itself with constants replaced.
+  return isLexerErrorMessage(checked) ? { message: checked, cursorPosition: undefined } : true;
+}
+
+const LEXER_ERROR = /^(?:unterminated |zero-length delimited identifier|unsafe use of |invalid |trailing junk after )[^]* at (?:or near "[^]*"|end of input)$/;
+
+function isLexerErrorMessage(normalized: string): boolean {
+  return LEXER_ERROR.test(normalized);
 }
 
 /** Parses a `CREATE FUNCTION … LANGUAGE plpgsql` or `DO` statement's PL/pgSQL body. */

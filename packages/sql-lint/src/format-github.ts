@@ -1,7 +1,9 @@
 /** GitHub Actions workflow commands, which show findings as annotations on the pull request. */
+import { escapeControlCharacters } from './control-characters.js';
 import type { Finding } from './lint-sql.js';
 
-const escapeData = (s: string): string => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+// Messages are already free of control characters (see control-characters.ts); file names may not be.
+const escapeData = (s: string): string => escapeControlCharacters(s.replace(/%/g, '%25'));
 const escapeProperty = (s: string): string => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 
 /** One `::error`/`::warning` line per finding. */

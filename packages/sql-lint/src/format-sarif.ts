@@ -4,6 +4,7 @@ import type { Finding } from './lint-sql.js';
 import { PARSE_ERROR_RULE } from './lint-sql.js';
 import type { LintRule } from './rule.js';
 import { ruleDocsLink } from './rule-docs-url.js';
+import { UNANALYZABLE_RULE } from './unanalyzable-statements.js';
 
 /** The `partialFingerprints` key of a finding's identity (GitHub computes its own `primaryLocationLineHash`). */
 const FINGERPRINT_KEY = 'tenantScopeFinding/v1';
@@ -40,7 +41,7 @@ function fingerprints(findings: readonly Finding[], texts: ReadonlyMap<string, s
   return findings.map((f) => {
     let fileLines = lines.get(f.file);
     if (!fileLines) {
-      fileLines = (texts.get(f.file) ?? '').split(/\r?\n/);
+      fileLines = (texts.get(f.file) ?? '').split(/\r\n|\r|\n/);
       lines.set(f.file, fileLines);
     }
     const snippet = fileLines.slice(f.line - 1, f.endLine).join(' ').replace(/\s+/g, ' ').trim();
@@ -63,11 +64,27 @@ function location(f: Finding) {
   };
 }
 
-/** A SARIF 2.1.0 log with one run. `texts` gives each file's text, for the findings' fingerprints. */
-export function formatSarif(findings: readonly Finding[], texts: ReadonlyMap<string, string>, rules: readonly LintRule[], version: string): string {
+/** A problem that stopped (part of) the run: an input that cannot be read, a database that cannot be audited. */
+export interface ToolNotification {
+  location: string;
+  message: string;
+}
+
+/**
+ * A SARIF 2.1.0 log with one run. `texts` gives each file's text, for the findings' fingerprints;
+ * `notifications` become the invocation's tool execution notifications (and mark it unsuccessful).
+ */
+export function formatSarif(
+  findings: readonly Finding[],
+  texts: ReadonlyMap<string, string>,
+  rules: readonly LintRule[],
+  version: string,
+  notifications: readonly ToolNotification[] = [],
+): string {
   const descriptors = [
     ...rules.map((rule) => descriptor(rule.id, rule.meta.description, rule.meta.help, rule.meta.severity)),
     descriptor(PARSE_ERROR_RULE, "The file does not parse with PostgreSQL's parser.", 'Fix the SQL at the reported position.', 'error'),
+    descriptor(UNANALYZABLE_RULE, 'A statement nests too deeply to analyze; nothing in it is linted.', 'Review the statement by hand, or split it into smaller ones.', 'warn'),
   ];
   const index = new Map(descriptors.map((d, i) => [d.id, i]));
   const ids = fingerprints(findings, texts);
@@ -77,6 +94,16 @@ export function formatSarif(findings: readonly Finding[], texts: ReadonlyMap<str
     runs: [
       {
         tool: { driver: { name: 'tenant-scope', version, semanticVersion: version, rules: descriptors } },
+        invocations: [
+          {
+            executionSuccessful: notifications.length === 0,
+            toolExecutionNotifications: notifications.map((n) => ({
+              level: 'error',
+              message: { text: n.message },
+              locations: [{ logicalLocations: [{ fullyQualifiedName: n.location }] }],
+            })),
+          },
+        ],
         columnKind: 'utf16CodeUnits',
         results: findings.map((f, i) => ({
           ruleId: f.ruleId,

@@ -4,17 +4,20 @@
  */
 import { LineIndex } from '@tenant-scope/sql-analyzer';
 import picomatch from 'picomatch';
+import type { AppRoleAccess } from './app-role-access.js';
 import { auditRules } from './audit-rules.js';
 import { buildSchemaModel } from './model/replay.js';
-import type { SqlFile } from './model/replay.js';
+import type { ParsedFile, SqlFile } from './model/replay.js';
 import { isIgnored, readInlineIgnores } from './inline-ignores.js';
 import type { InlineIgnores } from './inline-ignores.js';
 import { isConfigProblem, validateLintConfig } from './lint-config.js';
 import type { ConfigProblem, LintConfig } from './lint-config.js';
+import { escapeControlCharacters } from './control-characters.js';
 import { formatMessage } from './rule.js';
 import type { LintRule, RuleContext, Severity } from './rule.js';
 import { sqlLintRules } from './rules.js';
 import type { SchemaModel, StatementSource } from './model/schema-model.js';
+import { UNANALYZABLE_RULE } from './unanalyzable-statements.js';
 import { upMigrationText } from './up-migration-text.js';
 
 /** The rule id of a file that does not parse. */
@@ -49,16 +52,17 @@ export interface LintSqlResult {
   configProblem: ConfigProblem | null;
 }
 
-/** Ids of every rule a configuration may name: the SQL rules, the audit's, `parse-error`. */
+/** Ids of every rule a configuration may name: the SQL rules, the audit's, `parse-error`, `unanalyzable`. */
 export function knownRuleIds(extraRules: readonly LintRule[] = []): string[] {
-  return [...new Set([...sqlLintRules, ...auditRules, ...extraRules].map((r) => r.id).concat(PARSE_ERROR_RULE))];
+  return [...new Set([...sqlLintRules, ...auditRules, ...extraRules].map((r) => r.id).concat(PARSE_ERROR_RULE, UNANALYZABLE_RULE))];
 }
 
 /** Builds the rule context from a configuration. */
-export function ruleContext(model: SchemaModel, config: LintConfig, appRole: string | null = null): RuleContext {
+export function ruleContext(model: SchemaModel, config: LintConfig, appRole: string | null = null, appRoleAccess: AppRoleAccess | null = null): RuleContext {
   return {
     model,
     appRole,
+    appRoleAccess,
     tenantColumns: config.tenantColumns ?? ['tenant_id'],
     contextGucs: config.contextGucs ? new Set(config.contextGucs.map((g) => g.toLowerCase())) : null,
   };
@@ -79,8 +83,9 @@ export function runRules(
   rules: readonly LintRule[],
   texts: ReadonlyMap<string, { text: string; ignores: InlineIgnores | null }>,
   appRole: string | null = null,
+  appRoleAccess: AppRoleAccess | null = null,
 ): Finding[] {
-  const context = ruleContext(model, config, appRole);
+  const context = ruleContext(model, config, appRole, appRoleAccess);
   const isIgnoredFile = config.ignore && config.ignore.length > 0 ? picomatch(config.ignore, { dot: true }) : () => false;
   const lines = new Map<string, LineIndex>();
   const findings: Finding[] = [];
@@ -96,7 +101,7 @@ export function runRules(
       const key = `${rule.id}|${file}|${range.start}|${range.end}|${report.messageId}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      findings.push(toFinding(report.source, source?.text, lines, rule.id, severity, formatMessage(rule.meta.messages[report.messageId] ?? report.messageId, report.data)));
+      findings.push(toFinding(report.source, source?.text, lines, rule.id, severity, escapeControlCharacters(formatMessage(rule.meta.messages[report.messageId] ?? report.messageId, report.data))));
     }
   }
   return findings;
@@ -134,6 +139,29 @@ export function sortFindings(findings: Finding[], fileOrder: readonly string[]):
   );
 }
 
+/** One warning per statement set aside as too deeply nested (see `analyzeWithinLimits`). */
+function unanalyzableFindings(
+  parsed: readonly ParsedFile[],
+  texts: ReadonlyMap<string, { text: string; ignores: InlineIgnores | null }>,
+  config: LintConfig,
+  isIgnoredFile: (path: string) => boolean,
+): Finding[] {
+  const severity = config.rules?.[UNANALYZABLE_RULE] ?? 'warn';
+  if (severity === 'off') return [];
+  const lines = new Map<string, LineIndex>();
+  const findings: Finding[] = [];
+  for (const file of parsed) {
+    if (isIgnoredFile(file.path)) continue;
+    const ignores = texts.get(file.path)?.ignores;
+    for (const { range, reason } of file.unanalyzable) {
+      if (ignores && isIgnored(ignores, UNANALYZABLE_RULE, range.start)) continue;
+      const message = `this statement is not analyzed, so nothing in it is linted or counted in the schema: ${reason}`;
+      findings.push(toFinding({ file: file.path, range }, file.text, lines, UNANALYZABLE_RULE, severity, message));
+    }
+  }
+  return findings;
+}
+
 /**
  * Lints an ordered migration history. Never throws for bad SQL: a file that does not parse
  * gives a `parse-error` finding at its line and column, and the other files are still linted.
@@ -164,8 +192,9 @@ export function lintSql(options: LintSqlOptions): LintSqlResult {
       endColumn: Math.max(end.column, file.error.column),
       ruleId: PARSE_ERROR_RULE,
       severity: parseSeverity,
-      message: `the file does not parse, so nothing in it is linted: ${file.error.message}`,
+      message: `the file does not parse, so nothing in it is linted: ${escapeControlCharacters(file.error.message)}`,
     });
   }
+  findings.push(...unanalyzableFindings(parsed, texts, config, isIgnoredFile));
   return { findings: sortFindings(findings, files.map((f) => f.path)), model, configProblem: null };
 }

@@ -4,7 +4,7 @@
  * plain `NNN_name.sql`, Flyway `V1__x.sql`, Prisma `migrations/<timestamp>_x/migration.sql`,
  * Supabase `supabase/migrations/<timestamp>_x.sql`, dbmate and node-pg-migrate files.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { globSync, isDynamicPattern } from 'tinyglobby';
 
@@ -39,44 +39,143 @@ export function sortMigrationPaths(paths: readonly string[]): string[] {
   return [...paths].sort((a, b) => Number(isRepeatable(a)) - Number(isRepeatable(b)) || natural.compare(a, b));
 }
 
-function sqlFilesUnder(dir: string): string[] {
-  const found: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+/** What walking a directory found: its SQL files and the entries it could not use. */
+interface Walk {
+  files: string[];
+  problems: InputProblem[];
+  /** Whether a directory (relative to the working directory, `/`-separated) is in the config's `ignore`. */
+  ignored: (path: string) => boolean;
+  display: (path: string) => string;
+}
+
+/**
+ * Every `.sql` file below `dir`, following symbolic links. A link back to a directory being
+ * walked is a loop, reported once; an entry that cannot be read is reported, not thrown.
+ */
+function sqlFilesUnder(dir: string, walk: Walk, ancestors: ReadonlySet<string>): void {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (error) {
+    walk.problems.push(unreadable(walk.display(dir), error, 'directory'));
+    return;
+  }
+  for (const entry of entries) {
     if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) found.push(...sqlFilesUnder(path));
-    else if (entry.isFile() && entry.name.toLowerCase().endsWith('.sql')) found.push(path);
+    let isDirectory = entry.isDirectory();
+    let isFile = entry.isFile();
+    if (entry.isSymbolicLink()) {
+      try {
+        const target = statSync(path);
+        isDirectory = target.isDirectory();
+        isFile = target.isFile();
+      } catch (error) {
+        if (!entry.name.toLowerCase().endsWith('.sql') && (error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        walk.problems.push(unreadable(walk.display(path), error, 'symbolic link'));
+        continue;
+      }
+    }
+    if (isDirectory) {
+      // An ignored directory is not walked (its files would only be replayed, never reported).
+      if (walk.ignored(walk.display(path))) continue;
+      const real = realpathOrNull(path);
+      if (real === null || ancestors.has(real)) {
+        walk.problems.push({
+          message: 'symbolic link loop: this directory leads back to a directory that contains it',
+          location: walk.display(path),
+          hint: 'remove the link, or add it to "ignore" in the configuration',
+        });
+        continue;
+      }
+      sqlFilesUnder(path, walk, new Set([...ancestors, real]));
+    } else if (isFile && entry.name.toLowerCase().endsWith('.sql')) walk.files.push(path);
   }
-  return found;
+}
+
+function realpathOrNull(path: string): string | null {
+  try {
+    return realpathSync(path);
+  } catch {
+    return null;
+  }
+}
+
+const REASONS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ELOOP: 'symbolic link loop',
+  ENOENT: 'broken symbolic link (its target does not exist)',
+  ENOTDIR: 'not a directory',
+};
+
+/** A path that exists but cannot be read, as a problem. */
+export function unreadable(location: string, error: unknown, what: string): InputProblem {
+  const code = (error as NodeJS.ErrnoException).code ?? 'error';
+  return {
+    message: `cannot read this ${what}: ${REASONS[code] ?? code}`,
+    location,
+    hint: code === 'ELOOP' || code === 'ENOENT' ? 'fix or remove the link, or add it to "ignore" in the configuration' : 'check its permissions, or add it to "ignore" in the configuration',
+  };
 }
 
 const toDisplay = (cwd: string, path: string): string => relative(cwd, resolve(cwd, path)).split(sep).join('/') || path;
 
-/** Expands files, directories (every `.sql` below them) and globs, relative to `cwd`. */
-export function collectMigrationFiles(inputs: readonly string[], cwd: string): MigrationFileList {
+/** The path that stands for standard input. */
+export const STDIN_PATH = '-';
+
+/**
+ * Expands files, directories (every `.sql` below them, following symbolic links) and globs,
+ * relative to `cwd`. Directories matching `ignored` are not walked. `-` (standard input) is
+ * kept as is.
+ */
+export function collectMigrationFiles(inputs: readonly string[], cwd: string, ignored: (path: string) => boolean = () => false): MigrationFileList {
   const files = new Set<string>();
   const problems: InputProblem[] = [];
+  const display = (path: string): string => toDisplay(cwd, path);
   for (const input of inputs) {
+    if (input === STDIN_PATH) {
+      files.add(STDIN_PATH);
+      continue;
+    }
     const absolute = resolve(cwd, input);
-    if (existsSync(absolute)) {
-      if (statSync(absolute).isDirectory()) {
-        const found = sqlFilesUnder(absolute);
-        if (found.length === 0) {
-          problems.push({ message: 'no .sql files in this directory', location: input, hint: 'point at the folder that holds your migrations, e.g. `tenant-scope lint db/migrations`' });
-        }
-        found.forEach((f) => files.add(toDisplay(cwd, f)));
+    let stats;
+    try {
+      stats = statSync(absolute);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' && isDynamicPattern(input)) {
+        const found = globSync(input, { cwd, onlyFiles: true, dot: false, ignore: ['**/node_modules/**'] });
+        if (found.length === 0) problems.push({ message: 'the pattern matches no file', location: input, hint: 'quote the pattern so the shell does not expand it, e.g. "migrations/**/*.sql"' });
+        found.forEach((f) => files.add(display(f)));
+        continue;
+      }
+      if (code === 'ENOENT' && !lstatExists(absolute)) {
+        problems.push({ message: 'no such file or directory', location: input, hint: 'check the path; it is resolved from the current directory' });
       } else {
-        files.add(toDisplay(cwd, absolute));
+        problems.push(unreadable(input, error, 'path'));
       }
       continue;
     }
-    if (isDynamicPattern(input)) {
-      const found = globSync(input, { cwd, onlyFiles: true, dot: false, ignore: ['**/node_modules/**'] });
-      if (found.length === 0) problems.push({ message: 'the pattern matches no file', location: input, hint: 'quote the pattern so the shell does not expand it, e.g. "migrations/**/*.sql"' });
-      found.forEach((f) => files.add(toDisplay(cwd, f)));
-      continue;
+    if (stats.isDirectory()) {
+      const walk: Walk = { files: [], problems, ignored, display };
+      sqlFilesUnder(absolute, walk, new Set([realpathOrNull(absolute) ?? absolute]));
+      if (walk.files.length === 0 && !problems.some((p) => p.location.startsWith(display(absolute)))) {
+        problems.push({ message: 'no .sql files in this directory', location: input, hint: 'point at the folder that holds your migrations, e.g. `tenant-scope lint db/migrations`' });
+      }
+      walk.files.forEach((f) => files.add(display(f)));
+    } else {
+      files.add(display(absolute));
     }
-    problems.push({ message: 'no such file or directory', location: input, hint: 'check the path; it is resolved from the current directory' });
   }
   return { files: sortMigrationPaths([...files].filter((f) => !isDownMigration(f))), problems };
+}
+
+function lstatExists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

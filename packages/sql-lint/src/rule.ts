@@ -4,6 +4,7 @@
  */
 import { isContextSetting } from '@tenant-scope/sql-analyzer';
 import type { GucRead, GucWrite } from '@tenant-scope/sql-analyzer';
+import type { AppRoleAccess } from './app-role-access.js';
 import type { SchemaModel, StatementSource, TableModel } from './model/schema-model.js';
 
 /** How bad a finding is. */
@@ -18,6 +19,8 @@ export interface RuleContext {
   contextGucs: ReadonlySet<string> | null;
   /** The role the application connects as (live audit `--app-role`), lowercased, or null. */
   appRole: string | null;
+  /** What the app role can become and read, from the live catalog (audit with `--app-role` only). */
+  appRoleAccess?: AppRoleAccess | null;
 }
 
 /** One violation: the statement (or expression) to change, and which message says why. */

@@ -82,10 +82,13 @@ describe('tenant-scope audit', () => {
     expect(log).not.toMatch(/statement: (create|alter|drop|insert|update|delete)/i);
   });
 
-  test('the connecting superuser is reported by role-bypasses-rls', async () => {
+  test('the bootstrap superuser (usually the auditing role) is reported only when it is the app role', async () => {
     const result = await run('audit', '--database-url', url, '--format', 'json');
     const findings = JSON.parse(result.stdout) as { file: string; ruleId: string; message: string }[];
-    expect(findings.filter((f) => f.ruleId === 'role-bypasses-rls').map((f) => f.file)).toEqual([`database: role ${postgres.user}`]);
+    expect(findings.filter((f) => f.ruleId === 'role-bypasses-rls').map((f) => f.file)).toEqual([]);
+    const asApp = await run('audit', '--database-url', url, '--app-role', postgres.user, '--format', 'json');
+    const appFindings = JSON.parse(asApp.stdout) as { file: string; ruleId: string; message: string }[];
+    expect(appFindings.filter((f) => f.ruleId === 'role-bypasses-rls').map((f) => f.file)).toEqual([`database: role ${postgres.user}`]);
   });
 
   test('an unknown app role and an unreachable server exit 2 with a message', async () => {

@@ -174,7 +174,7 @@ describe('tenant-scope lint', () => {
   test.each([
     ['a missing path', {}, ['lint', 'nope'], 'tenant-scope: nope: no such file or directory\n  hint: check the path; it is resolved from the current directory\n'],
     ['an empty directory', { 'empty/.keep': '' }, ['lint', 'empty'], 'tenant-scope: empty: no .sql files in this directory\n  hint: point at the folder that holds your migrations, e.g. `tenant-scope lint db/migrations`\n'],
-    ['a binary file', { 'm/1.sql': Buffer.from([0x63, 0x00, 0x01, 0x02]) }, ['lint', 'm'], 'tenant-scope: m/1.sql: this is a binary file, not SQL text\n  hint: pass only .sql migration files, or add the file to "ignore"\n'],
+    ['a binary file', { 'm/1.sql': Buffer.from([0x63, 0x00, 0x01, 0x02]) }, ['lint', 'm'], 'tenant-scope: m/1.sql: this is a binary file, not SQL text\n  hint: pass only .sql migration files, or add the file to "ignore" in the configuration\n'],
     ['a non-UTF-8 file', { 'm/1.sql': Buffer.from('select \'caf\xe9\';\n', 'latin1') }, ['lint', 'm'], 'tenant-scope: m/1.sql: the file is not valid UTF-8 (first bad byte at offset 11)\n  hint: convert it to UTF-8, e.g. `iconv -f latin1 -t utf-8`\n'],
     ['a bad config', { 'm/1.sql': 'select 1;\n', 'tenant-scope.config.json': '{ "rules": { "rls-not-enabled": "loud" } }' }, ['lint', 'm'], 'rule "rls-not-enabled" has severity "loud"'],
   ] as const)('%s exits 2 with a clear message', (_, files, args, message) => {
@@ -186,7 +186,7 @@ describe('tenant-scope lint', () => {
   });
 
   test.each([
-    [['lint'], 'lint needs at least one file, directory or glob'],
+    [['lint'], 'lint needs at least one file, directory, glob or - (standard input)'],
     [['lint', 'm', '--format', 'xml'], 'unknown --format "xml"'],
     [['lint', 'm', '--max-warnings', 'many'], '--max-warnings needs a whole number, got "many"'],
     [['frobnicate'], 'unknown command "frobnicate"'],

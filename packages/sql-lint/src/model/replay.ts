@@ -3,13 +3,15 @@
  * for its node type (`statement-handlers.ts`), which changes the model the way PostgreSQL would
  * change its catalog; each changed item remembers that statement.
  */
-import { analyzeParsedSql, dataStatementMayAffectSessionState, parseSql, statementNode } from '@tenant-scope/sql-analyzer';
+import { dataStatementMayAffectSessionState, parseSql, statementNode } from '@tenant-scope/sql-analyzer';
 import type { SessionFact, SourceRange, SqlSyntaxError } from '@tenant-scope/sql-analyzer';
 import type { ReplayContext } from './replay-context.js';
 import { emptySchemaModel } from './schema-model.js';
 import type { SchemaModel } from './schema-model.js';
 import { changesSearchPath, DEFAULT_SEARCH_PATH, followSearchPath, MigrationSearchPath, resolvableSchemas } from './search-path.js';
 import { applyStatement } from './statement-handlers.js';
+import { analyzeWithinLimits, isStackOverflow, TOO_DEEP_FOR_MODEL } from '../unanalyzable-statements.js';
+import type { UnanalyzableStatement } from '../unanalyzable-statements.js';
 
 /** A migration file: its path (as the user named it) and its text. */
 export interface SqlFile {
@@ -21,6 +23,8 @@ export interface SqlFile {
 export interface ParsedFile extends SqlFile {
   statements: SourceRange[];
   error: SqlSyntaxError | null;
+  /** Statements set aside because they nest too deeply to analyze; not in the model. */
+  unanalyzable: UnanalyzableStatement[];
 }
 
 /** The model and the parsed files it was built from. */
@@ -49,10 +53,10 @@ function modelSkips(text: string, range: SourceRange): boolean {
 
 /** Replays one parsed file into the model; returns its statement ranges (skipped ones included). */
 function replayFile(model: SchemaModel, file: SqlFile, initialPath: readonly string[]): ParsedFile {
-  const parsed = parseSql(file.text, { skipTree: modelSkips });
-  if (parsed.error) return { ...file, statements: [], error: parsed.error };
+  const whole = parseSql(file.text, { skipTree: modelSkips });
+  if (whole.error) return { ...file, statements: [], error: whole.error, unanalyzable: [] };
   // The setting reads and writes of the same parse tree: no second parse.
-  const facts = analyzeParsedSql(parsed).facts;
+  const { parsed, facts, unanalyzable } = analyzeWithinLimits(whole);
   for (const fact of facts) {
     if (fact.kind === 'guc-write') model.writes.push({ write: fact, file: file.path });
     if (fact.kind === 'guc-read') model.reads.push({ read: fact, file: file.path });
@@ -74,14 +78,20 @@ function replayFile(model: SchemaModel, file: SqlFile, initialPath: readonly str
       path,
       apply: (nested) => applyStatement(ctx, nested),
     };
-    applyStatement(ctx, entry);
+    try {
+      applyStatement(ctx, entry);
+    } catch (error) {
+      if (!isStackOverflow(error)) throw error;
+      unanalyzable.push({ range: statement.range, reason: TOO_DEEP_FOR_MODEL });
+    }
     for (; pathFacts[nextPathFact]?.statementIndex === index; nextPathFact++) {
       followSearchPath(path, pathFacts[nextPathFact] as SessionFact);
     }
   });
   const ranges = parsed.statements.map((s) => s.range);
-  const statements = parsed.skipped.length === 0 ? ranges : [...ranges, ...parsed.skipped].sort((a, b) => a.start - b.start);
-  return { ...file, statements, error: null };
+  const setAside = [...parsed.skipped, ...unanalyzable.map((u) => u.range)];
+  const statements = setAside.length === 0 ? ranges : [...ranges, ...setAside].sort((a, b) => a.start - b.start);
+  return { ...file, statements, error: null, unanalyzable };
 }
 
 /**

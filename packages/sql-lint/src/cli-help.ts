@@ -1,0 +1,94 @@
+/** The text of `tenant-scope --help`, `tenant-scope lint --help` and `tenant-scope audit --help`. */
+
+const COMMON_OPTIONS = `  --format <pretty|json|github|sarif>
+                 output format (default: pretty). json and sarif always write one valid
+                 document to stdout, even when an input cannot be read; errors also go to
+                 stderr
+  --max-warnings <n>
+                 exit 1 when there are more than n warnings (default: no limit)
+  --config <file>
+                 configuration file. Default: the first tenant-scope.config.json, .js, .mjs
+                 or package.json with a "tenant-scope" key found in the current directory or
+                 the nearest parent directory (up to the repository root)
+  -h, --help     show help (\`tenant-scope <command> --help\` for one command)
+  -v, --version  show the version`;
+
+const EXIT_CODES = `Exit codes:
+  0  no errors (and no more warnings than --max-warnings)
+  1  errors found, or more warnings than --max-warnings
+  2  bad usage, an input that cannot be read, a database that cannot be audited, or an
+     internal failure`;
+
+export const MAIN_HELP = `Usage:
+  tenant-scope check [options] [dir]
+  tenant-scope lint [options] <file|dir|glob|->...
+  tenant-scope audit --database-url <url> [--app-role <name>] [options]
+  tenant-scope explain <rule>
+
+Commands:
+  check    migrations and application code of a project in one command (default: .)
+  lint     lint a migration history (files in the order the migration tool applies them)
+  audit    lint a live database's catalog, read in a read-only transaction
+  explain  print a rule's documentation, offline
+
+Options:
+${COMMON_OPTIONS}
+
+Examples:
+  tenant-scope lint db/migrations
+  tenant-scope lint --format sarif "supabase/migrations/*.sql" > results.sarif
+  tenant-scope audit --database-url "$DATABASE_URL" --app-role app
+
+Run \`tenant-scope lint --help\` or \`tenant-scope audit --help\` for each command's options.
+
+${EXIT_CODES}
+`;
+
+export const LINT_HELP = `Usage: tenant-scope lint [options] <file|dir|glob|->...
+
+Lints a migration history: every .sql file below a directory (symbolic links followed),
+each file or glob given, or SQL read from standard input (\`-\`). Files are applied in the
+order their migration tool uses (see the migrations CI guide); "down" migrations are left out.
+Files larger than 8 MB are refused; a statement nested too deeply to analyze is reported as
+\`unanalyzable\` and the rest is still linted.
+
+Options:
+${COMMON_OPTIONS}
+
+Examples:
+  tenant-scope lint db/migrations
+  tenant-scope lint "prisma/migrations/**/migration.sql"
+  tenant-scope lint --format github --max-warnings 0 supabase/migrations
+  git show HEAD:db/schema.sql | tenant-scope lint -
+
+${EXIT_CODES}
+`;
+
+export const AUDIT_HELP = `Usage: tenant-scope audit --database-url <url> [options]
+
+Reads a live database's catalog in one READ ONLY transaction that is rolled back (nothing is
+changed) and judges it with the lint rules plus the audit's own (app-role-bypasses-rls,
+exposed-table). Secrets in the URL or in error messages are never printed.
+
+Options:
+  --database-url <url>
+                 the database, as a postgresql:// URL or a libpq keyword string
+                 ("host=db user=audit dbname=app"). Default: $DATABASE_URL
+  --app-role <name>
+                 the role the application connects as: reports every way it gets around
+                 row-level security (attributes, role membership, role and database defaults,
+                 owned tables) and the tables it can read without RLS
+  --connect-timeout <seconds>
+                 give up connecting after this long (default: 10)
+  --statement-timeout <seconds>
+                 give up on any catalog read that takes longer (default: 30); also sent to
+                 the server as statement_timeout
+${COMMON_OPTIONS}
+
+Examples:
+  tenant-scope audit --database-url "postgresql://audit@db.internal:5432/app" --app-role app
+  DATABASE_URL="host=localhost dbname=app user=audit" tenant-scope audit --format sarif
+  tenant-scope audit --app-role app --connect-timeout 5 --statement-timeout 60
+
+${EXIT_CODES}
+`;
