@@ -4,6 +4,7 @@ import type { Finding } from './lint-sql.js';
 import type { LintRule } from './rule.js';
 import { ruleDocsLink } from './rule-docs-url.js';
 import { UNANALYZABLE_RULE } from './unanalyzable-statements.js';
+import { UNKNOWN_IGNORE_RULE, UNUSED_IGNORE_RULE } from './inline-ignores.js';
 
 /** The widest source line a code frame shows; longer lines are cut around the finding. */
 export const MAX_FRAME_WIDTH = 160;
@@ -67,6 +68,8 @@ export function formatPretty(findings: readonly Finding[], texts: ReadonlyMap<st
       lines.push(`  help: ${rule.meta.help}`, ruleDocsLine(rule.id));
     } else if (finding.ruleId === 'parse-error') {
       lines.push('  help: fix the SQL at this position; the file is read with PostgreSQL 18\'s own parser', ruleDocsLine(finding.ruleId));
+    } else if (finding.ruleId === UNKNOWN_IGNORE_RULE || finding.ruleId === UNUSED_IGNORE_RULE) {
+      lines.push(`  help: ${finding.ruleId === UNKNOWN_IGNORE_RULE ? 'write the rule id as findings show it' : 'delete the ignore comment, or the rule names in it that silence nothing'}`, ruleDocsLine(finding.ruleId));
     } else if (finding.ruleId === UNANALYZABLE_RULE) {
       lines.push('  help: review this statement by hand, or split the expression into smaller ones (a view, a function)', ruleDocsLine(finding.ruleId));
     }

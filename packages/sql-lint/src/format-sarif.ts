@@ -5,6 +5,7 @@ import { PARSE_ERROR_RULE } from './lint-sql.js';
 import type { LintRule } from './rule.js';
 import { ruleDocsLink } from './rule-docs-url.js';
 import { UNANALYZABLE_RULE } from './unanalyzable-statements.js';
+import { UNKNOWN_IGNORE_RULE, UNUSED_IGNORE_RULE } from './inline-ignores.js';
 
 /** The `partialFingerprints` key of a finding's identity (GitHub computes its own `primaryLocationLineHash`). */
 const FINGERPRINT_KEY = 'tenantScopeFinding/v1';
@@ -85,6 +86,8 @@ export function formatSarif(
     ...rules.map((rule) => descriptor(rule.id, rule.meta.description, rule.meta.help, rule.meta.severity)),
     descriptor(PARSE_ERROR_RULE, "The file does not parse with PostgreSQL's parser.", 'Fix the SQL at the reported position.', 'error'),
     descriptor(UNANALYZABLE_RULE, 'A statement nests too deeply to analyze; nothing in it is linted.', 'Review the statement by hand, or split it into smaller ones.', 'warn'),
+    descriptor(UNKNOWN_IGNORE_RULE, 'An ignore comment names no rule, so it silences nothing.', 'Write the rule id as findings show it.', 'warn'),
+    descriptor(UNUSED_IGNORE_RULE, 'An ignore comment silences nothing where it applies.', 'Delete the ignore comment, or the rule names in it that silence nothing.', 'warn'),
   ];
   const index = new Map(descriptors.map((d, i) => [d.id, i]));
   const ids = fingerprints(findings, texts);

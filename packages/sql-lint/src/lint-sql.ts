@@ -8,7 +8,7 @@ import type { AppRoleAccess } from './app-role-access.js';
 import { auditRules } from './audit-rules.js';
 import { buildSchemaModel } from './model/replay.js';
 import type { ParsedFile, SqlFile } from './model/replay.js';
-import { isIgnored, readInlineIgnores } from './inline-ignores.js';
+import { ignoreProblems, isIgnored, readInlineIgnores, UNKNOWN_IGNORE_RULE, UNUSED_IGNORE_RULE } from './inline-ignores.js';
 import type { InlineIgnores } from './inline-ignores.js';
 import { isConfigProblem, validateLintConfig } from './lint-config.js';
 import type { ConfigProblem, LintConfig } from './lint-config.js';
@@ -52,9 +52,13 @@ export interface LintSqlResult {
   configProblem: ConfigProblem | null;
 }
 
-/** Ids of every rule a configuration may name: the SQL rules, the audit's, `parse-error`, `unanalyzable`. */
+/** Ids of every rule a configuration may name: the SQL rules, the audit's, `parse-error`, `unanalyzable` and the ignore comments' own. */
 export function knownRuleIds(extraRules: readonly LintRule[] = []): string[] {
-  return [...new Set([...sqlLintRules, ...auditRules, ...extraRules].map((r) => r.id).concat(PARSE_ERROR_RULE, UNANALYZABLE_RULE))];
+  return [
+    ...new Set(
+      [...sqlLintRules, ...auditRules, ...extraRules].map((r) => r.id).concat(PARSE_ERROR_RULE, UNANALYZABLE_RULE, UNKNOWN_IGNORE_RULE, UNUSED_IGNORE_RULE),
+    ),
+  ];
 }
 
 /** Builds the rule context from a configuration. */
@@ -162,6 +166,32 @@ function unanalyzableFindings(
   return findings;
 }
 
+/** `unknown-ignore` and `unused-ignore` findings (warnings by default), once every other finding is known. */
+function ignoreCommentFindings(
+  parsed: readonly ParsedFile[],
+  texts: ReadonlyMap<string, { text: string; ignores: InlineIgnores | null }>,
+  config: LintConfig,
+  rules: readonly LintRule[],
+  isIgnoredFile: (path: string) => boolean,
+  known: readonly string[],
+): Finding[] {
+  const running = new Set(rules.filter((rule) => severityOf(rule, config) !== 'off').map((rule) => rule.id));
+  if ((config.rules?.[UNANALYZABLE_RULE] ?? 'warn') !== 'off') running.add(UNANALYZABLE_RULE);
+  const knownIds = new Set(known);
+  const lines = new Map<string, LineIndex>();
+  const findings: Finding[] = [];
+  for (const file of parsed) {
+    const ignores = texts.get(file.path)?.ignores;
+    if (!ignores || isIgnoredFile(file.path)) continue;
+    for (const problem of ignoreProblems(ignores, knownIds, (id) => running.has(id))) {
+      const severity = config.rules?.[problem.ruleId] ?? 'warn';
+      if (severity === 'off') continue;
+      findings.push(toFinding({ file: file.path, range: problem.range }, file.text, lines, problem.ruleId, severity, escapeControlCharacters(problem.message)));
+    }
+  }
+  return findings;
+}
+
 /**
  * Lints an ordered migration history. Never throws for bad SQL: a file that does not parse
  * gives a `parse-error` finding at its line and column, and the other files are still linted.
@@ -196,5 +226,6 @@ export function lintSql(options: LintSqlOptions): LintSqlResult {
     });
   }
   findings.push(...unanalyzableFindings(parsed, texts, config, isIgnoredFile));
+  findings.push(...ignoreCommentFindings(parsed, texts, config, [...sqlLintRules, ...extraRules], isIgnoredFile, knownRuleIds(extraRules)));
   return { findings: sortFindings(findings, files.map((f) => f.path)), model, configProblem: null };
 }
