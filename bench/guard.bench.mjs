@@ -4,6 +4,8 @@
 //   (b) withTenant, assertions off      (c) withTenant, assertions 'throw'
 //   (d) a single unguarded pool.query of the same SELECT: the ceiling
 //   (e) the messages (b) sends, sent by hand without any guard logic: what the protocol alone allows
+//       (BEGIN and the context with its arrival checks under one Sync, the SELECT in the same write,
+//       then the check before COMMIT, COMMIT and the session check after it in one message)
 // Targets: b/a >= 1.3 (BEGIN and the context share the SELECT's round trip); c/b >= 0.85.
 // e/a bounds b/a from above (no guard can send fewer messages), and b/e is the guard's own cost.
 //   npx tsc -b && node bench/guard.bench.mjs
@@ -12,7 +14,7 @@ import pg from 'pg';
 import { pgbouncerAvailability, startPgBouncer, startPostgres } from '../packages/pg-harness/dist/index.js';
 import { createTenantScope } from '../packages/guard/dist/index.js';
 import { enterQueryFactory } from '../packages/guard/dist/enter-query.js';
-import { enterSql } from '../packages/guard/dist/transaction-sql.js';
+import { afterEndSql, enterSql, verifySql } from '../packages/guard/dist/transaction-sql.js';
 
 const CONCURRENCY = 32;
 const TRANSACTIONS = Number(process.env.BENCH_TRANSACTIONS ?? 12_000);
@@ -21,6 +23,7 @@ const ROUNDS = 2;
 const TENANTS = Array.from({ length: 20 }, () => randomUUID());
 const SELECT = 'select count(*)::int as n from items';
 const ENTER = enterSql(['app.tenant_id']);
+const SEARCH_PATH = '"$user", public';
 
 const app = { user: `bench_app_${randomBytes(3).toString('hex')}`, password: randomBytes(8).toString('hex') };
 
@@ -104,13 +107,14 @@ function variants(pool) {
             client.pipeline = true;
             client.connection.stream.cork();
             const entered = new Promise((resolve, reject) => {
-              client.query(makeQuery('BEGIN', ENTER, [tenant], (error, results) => (error ? reject(error) : resolve(results))));
+              client.query(makeQuery('BEGIN', ENTER, [tenant, client.user, SEARCH_PATH], (error, results) => (error ? reject(error) : resolve(results))));
             });
             const selected = select(client);
             client.connection.stream.uncork();
             const [, n] = await Promise.all([entered, selected]);
             client.pipeline = false;
-            await client.query('COMMIT');
+            const quote = (value) => client.escapeLiteral(value);
+            await client.query(`${verifySql(['app.tenant_id'], [tenant], quote)}; COMMIT; ${afterEndSql(['app.tenant_id'], SEARCH_PATH, quote)}`);
             return n;
           } catch (error) {
             client.pipeline = false;

@@ -11,9 +11,10 @@ export { createTenantScope, TenantScope } from './tenant-scope.js';
 export { withTenant } from './with-tenant.js';
 /** A violation seen at runtime, with its code, the SQL, the context keys and the caller's stack. */
 export { TenantScopeViolation, type ViolationCode } from './tenant-scope-violation.js';
-/** Options of a scope and of one tenant transaction; the error for a bad option or context value. */
+/** Options of a scope and of one tenant transaction; the errors for a bad option (config) and a bad context value (400-class). */
 export {
   TenantScopeConfigError,
+  TenantValueError,
   type AssertionMode,
   type ContextValidator,
   type TenantScopeOptions,

@@ -31,13 +31,34 @@ export interface TenantTransactionOptions {
   deferrable?: boolean;
 }
 
-/** A configuration mistake, found when the scope is created or a value is checked; nothing was sent. */
+/** A configuration mistake, found when the scope is created; nothing was sent. */
 export class TenantScopeConfigError extends Error {
   override readonly name = 'TenantScopeConfigError';
   /** What to do about it. */
   readonly hint: string;
   constructor(message: string, hint: string) {
     super(`${message} (${hint})`);
+    this.hint = hint;
+  }
+}
+
+/**
+ * A context value that cannot be used (missing, empty, not a string, rejected by its validator,
+ * containing a NUL byte, or an unknown key): the request is at fault, not the configuration, so
+ * it carries HTTP status 400 (`status`/`statusCode`, which Express and Fastify error handlers
+ * read). Nothing was sent.
+ */
+export class TenantValueError extends Error {
+  override readonly name = 'TenantValueError';
+  /** The context key at fault. */
+  readonly key: string;
+  /** What to do about it. */
+  readonly hint: string;
+  readonly status = 400;
+  readonly statusCode = 400;
+  constructor(key: string, message: string, hint: string) {
+    super(`${message} (${hint})`);
+    this.key = key;
     this.hint = hint;
   }
 }
@@ -85,23 +106,26 @@ export function contextGucsFrom<K extends string>(context: Record<K, string>, va
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * The values to send, in `gucs` order, or a config error naming the first bad key. Values are
- * checked before a connection is even taken.
+ * The values to send, in `gucs` order, or a {@link TenantValueError} naming the first bad key.
+ * Values are checked before a connection is even taken.
  */
 export function contextValuesFor(gucs: readonly ContextGuc[], values: Readonly<Record<string, unknown>>): string[] {
   for (const key of Object.keys(values)) {
     if (!gucs.some((g) => g.key === key)) {
-      throw new TenantScopeConfigError(`unknown context key ${JSON.stringify(key)}`, `the scope's keys are ${gucs.map((g) => g.key).join(', ')}`);
+      throw new TenantValueError(key, `unknown context key ${JSON.stringify(key)}`, `the scope's keys are ${gucs.map((g) => g.key).join(', ')}`);
     }
   }
   return gucs.map(({ key, validator }) => {
     const value = values[key];
     if (typeof value !== 'string' || value === '') {
-      throw new TenantScopeConfigError(`context value ${key} must be a non-empty string, got ${describe(value)}`, 'pass every context key');
+      throw new TenantValueError(key, `context value ${key} must be a non-empty string, got ${describe(value)}`, 'pass every context key');
+    }
+    if (value.includes('\0')) {
+      throw new TenantValueError(key, `context value ${key} contains a NUL byte, which PostgreSQL text cannot hold`, 'check where the value comes from');
     }
     if (validator !== undefined && !passes(validator, value)) {
       const expected = validator === 'uuid' ? 'a UUID' : 'a value its validator accepts';
-      throw new TenantScopeConfigError(`context value ${key} is not ${expected}: ${JSON.stringify(value.slice(0, 80))}`, 'check where the value comes from');
+      throw new TenantValueError(key, `context value ${key} is not ${expected}: ${JSON.stringify(value.slice(0, 80))}`, 'check where the value comes from');
     }
     return value;
   });

@@ -14,7 +14,7 @@ import {
 } from './scope-options.js';
 import { TenantScopeViolation, userStack, type ViolationCode } from './tenant-scope-violation.js';
 import { TenantTransaction, type ScopeRuntime } from './tenant-transaction.js';
-import { enterSql, sessionValuesSql } from './transaction-sql.js';
+import { ArrivalCheck } from './arrival-check.js';
 
 type Frame = { kind: 'tenant'; values: readonly string[]; transaction: TenantTransaction } | { kind: 'without-tenant'; client: pg.PoolClient };
 
@@ -54,9 +54,12 @@ export class TenantScope<K extends string = string> {
       gucs: this.gucs,
       gucNames: new Set(names),
       keys: this.gucs.map((g) => g.key),
-      enterSql: enterSql(names),
-      sessionValuesSql: sessionValuesSql(names),
+      arrival: new ArrivalCheck(names),
+      connect: (callSite) => this.checkout(callSite),
       report: (violation) => this.report(violation),
+      note: (message) => {
+        if (this.assertions !== 'off') (this.options.logger ?? console).warn(`[tenant-scope] ${message}`);
+      },
     };
     // The analyzer works before this resolves (more slowly); loading it early keeps the first checks fast.
     if (this.assertions !== 'off') initAnalyzer().catch(() => undefined);
@@ -82,10 +85,14 @@ export class TenantScope<K extends string = string> {
     const frame = this.frames.getStore();
     if (frame?.kind === 'tenant' && !frame.transaction.isEnded) {
       if (values.every((value, i) => value === frame.values[i])) return fn(frame.transaction.scopedClient);
-      const violation = this.violation('nested-tenant', 'withTenant for another context inside a running tenant scope; it runs on a second connection', undefined, new Error());
+      // Refused in every mode: a second connection while this one is held deadlocks a pool (or
+      // PgBouncer) with one connection free, and one request would act for two tenants.
+      const message =
+        'withTenant for another context inside a running tenant scope was refused (every mode): it would need a second connection while this one is held, which deadlocks when the pool or PgBouncer has no other connection free, and one request would act for two tenants';
+      const violation = this.violation('nested-tenant', message, undefined, new Error());
       this.report(violation);
       frame.transaction.noteViolation(violation);
-      if (this.assertions === 'throw') throw violation;
+      throw violation;
     }
     const callSite = this.capturesCallSites ? new Error() : CALL_SITE_NOT_CAPTURED;
     const client = await this.checkout(callSite);

@@ -1,9 +1,12 @@
 import type pg from 'pg';
 import type { AssertionMode, ContextGuc, TenantTransactionOptions } from './scope-options.js';
+import { closeSubmittable, isSubmittable, refuseSubmittable, whenSubmittableDone } from './scope-submittables.js';
 import { statementViolations } from './statement-violations.js';
 import { TenantScopeViolation, type ViolationCode } from './tenant-scope-violation.js';
-import { enterQueryFactory } from './enter-query.js';
-import { beginSql, nonEmptyValues } from './transaction-sql.js';
+import { ConnectionLane, type QueryConfig } from './connection-lane.js';
+import { NestedTransactions } from './transaction-commands.js';
+import { arrivalFailure, beginSql, CLOSE_SESSION_SQL, contextChangedFailure, nonEmptyValues, sessionCheckSql, verifySql } from './transaction-sql.js';
+import type { ArrivalCheck } from './arrival-check.js';
 
 /** What a transaction needs from the scope that runs it. */
 export interface ScopeRuntime {
@@ -11,63 +14,68 @@ export interface ScopeRuntime {
   readonly gucs: readonly ContextGuc[];
   readonly gucNames: ReadonlySet<string>;
   readonly keys: readonly string[];
-  readonly enterSql: string;
-  readonly sessionValuesSql: string;
+  readonly arrival: ArrivalCheck;
+  /** A connection in no transaction from the pool. */
+  connect(callSite: Error): Promise<pg.PoolClient>;
   report(violation: TenantScopeViolation): void;
+  /** Logs in `warn`/`throw` mode. */
+  note(message: string): void;
 }
 
-type QueryConfig = string | pg.QueryConfig;
 type QueryCallback = (error: Error | null, result?: pg.QueryResult) => void;
 
-// `pipeline` is read-only in @types/pg but a plain field in pg 8.23; it is switched per checkout.
-interface PipelineSwitch {
-  pipeline: boolean;
+/** A statement of fn sent before the context statement answered: re-sent if the connection is swapped. */
+interface EarlyQuery {
+  config: QueryConfig;
+  values: unknown[] | undefined;
+  result: Promise<pg.QueryResult> | undefined;
 }
 
-function isSubmittable(config: unknown): config is pg.Submittable {
-  return typeof config === 'object' && config !== null && typeof (config as { submit?: unknown }).submit === 'function';
-}
+const noop = (): void => undefined;
 
 /**
- * One tenant transaction on one checked-out connection: BEGIN and the context, the scoped client
- * handed to `fn`, and the end (COMMIT or ROLLBACK) with its checks. The connection is released
- * when `run` settles, destroyed if its state is in doubt.
+ * One tenant transaction: BEGIN and the context (with the arrival checks), the scoped client
+ * handed to `fn`, and the end: the verification pipelined before COMMIT and the session check
+ * after it. The connection is released when `run` settles, destroyed if its state is in doubt.
  */
 export class TenantTransaction {
   /** The client `fn` gets: the checked-out client with `query` guarded and `release` a no-op. */
   readonly scopedClient: pg.PoolClient;
+  private readonly lane: ConnectionLane;
   private ended = false;
-  private inFlight = 0;
-  private idleWaiters: (() => void)[] = [];
-  private readonly pipelineAtCheckout: boolean;
   private ready: Promise<void> = Promise.resolve();
   private readySettled = false;
+  private early: EarlyQuery[] = [];
+  private reentering = false;
+  /** Cursors and streams of fn not yet finished on the connection. */
+  private readonly openSubmittables = new Set<pg.Submittable>();
+  /** ORM transactions inside the scope, sent as savepoints of the tenant transaction (every mode). */
+  private readonly nested = new NestedTransactions();
+  /** RESETs that undo session-level search_path or role changes warn mode let through, sent after COMMIT. */
+  private readonly sessionResets = new Set<string>();
   /** Why the connection must not go back to the pool; undefined while it is clean. */
   private doubt: Error | undefined;
   /** The first violation seen in `throw` mode: it rolls the transaction back even if `fn` swallowed it. */
   private firstViolation: TenantScopeViolation | undefined;
-  /** Leaked session-level values the connection arrived with, by setting index. */
-  private priorLeaks = new Map<number, string>();
-  /** RESETs that undo session-level search_path or role changes the scope let through (warn mode). */
-  private readonly sessionResets = new Set<string>();
   private outsideReported = false;
-  private lastQueryError: unknown;
+  private values: readonly string[] = [];
   private readonly onConnectionError = (error: Error): void => {
     this.doubt ??= error;
   };
 
   constructor(
     private readonly runtime: ScopeRuntime,
-    private readonly client: pg.PoolClient,
+    client: pg.PoolClient,
     private readonly callSite: Error,
   ) {
-    this.pipelineAtCheckout = client.pipeline === true;
+    this.lane = new ConnectionLane(client, this.onConnectionError);
     this.scopedClient = new Proxy(client, {
-      get: (target, property) => {
+      get: (_target, property) => {
         if (property === 'query') return this.scopedQuery;
         if (property === 'release') return releasedByScope;
-        const value: unknown = Reflect.get(target, property, target);
-        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        const current = this.lane.client;
+        const value: unknown = Reflect.get(current, property, current);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(current) : value;
       },
     });
   }
@@ -84,12 +92,16 @@ export class TenantTransaction {
 
   /** Runs `fn` in the tenant transaction and ends it; resolves to what `fn` returns. */
   async run<T>(values: readonly string[], fn: (client: pg.PoolClient) => Promise<T> | T, options: TenantTransactionOptions | undefined): Promise<T> {
-    this.client.on('error', this.onConnectionError);
+    this.values = values;
+    const begin = beginSql(options);
+    this.lane.attach(this.lane.client);
     // BEGIN, the context and fn's first statement go out pipelined, in one write.
-    this.setPipeline(true);
-    const uncork = cork(this.client);
+    let uncork = this.lane.cork();
     try {
-      this.ready = this.enter(beginSql(options), values).then((entered) => this.checkArrival(entered.rows[0]));
+      this.ready = this.enterChecked(begin, () => {
+        uncork = this.lane.cork();
+        return uncork;
+      });
       this.ready.then(
         () => (this.readySettled = true),
         (error: unknown) => {
@@ -110,11 +122,12 @@ export class TenantTransaction {
       } catch (error) {
         outcome = { ok: false, error };
       }
-      await this.whenIdle();
+      if (this.openSubmittables.size > 0) return this.abandon(outcome);
+      await this.lane.whenIdle();
       try {
         await this.ready;
       } catch (error) {
-        if (outcome.ok) outcome = { ok: false, error };
+        if (outcome.ok || error instanceof TenantScopeViolation) outcome = { ok: false, error };
       }
       if (outcome.ok && this.firstViolation) outcome = { ok: false, error: this.firstViolation };
       this.ended = true;
@@ -128,8 +141,53 @@ export class TenantTransaction {
     } finally {
       uncork();
       this.ended = true;
-      this.release();
+      this.lane.release(this.doubt);
     }
+  }
+
+  /**
+   * BEGIN and the context statement, retried on another connection when the arrival checks
+   * fail: fn's statements sent meanwhile failed without running and are sent again there.
+   */
+  private async enterChecked(begin: string, recork: () => () => void): Promise<void> {
+    let entering = this.enter(begin);
+    for (let attempt = 1; ; attempt++) {
+      let failure: unknown;
+      try {
+        this.runtime.arrival.learn((await entering).rows[0]);
+        this.early = [];
+        return;
+      } catch (error) {
+        failure = error;
+      }
+      const found = arrivalFailure(failure);
+      if (found === undefined) throw failure;
+      this.reentering = true;
+      await this.lane.whenIdle();
+      this.doubt ??= new Error('the connection arrived with session state of its own');
+      const verdict = await this.runtime.arrival.reset((sql) => this.lane.sendRecording(sql), found, this.runtime.mode, attempt);
+      const violation = new TenantScopeViolation({ code: verdict.code, message: verdict.message, fix: verdict.fix, contextKeys: this.runtime.keys, callSite: this.callSite });
+      this.runtime.report(violation);
+      if (!verdict.retry) {
+        this.reentering = false;
+        throw violation;
+      }
+      // Take another connection; send BEGIN, the context and fn's early statements again.
+      this.lane.release(this.doubt);
+      this.doubt = undefined;
+      this.lane.attach(await this.runtime.connect(this.callSite));
+      const uncork = recork();
+      entering = this.enter(begin);
+      for (const query of this.early) query.result = quiet(this.lane.send(query.config, query.values));
+      this.reentering = false;
+      uncork();
+    }
+  }
+
+  /** BEGIN and the context statement with its arrival checks; resolves to the context statement's result. */
+  private enter(begin: string): Promise<pg.QueryResult> {
+    const values = [...this.values, ...this.runtime.arrival.parameters(this.lane.client)];
+    return this.lane.enter(begin, this.runtime.arrival.enterSql, values);
   }
 
   private readonly scopedQuery = (config: QueryConfig | pg.Submittable, values?: unknown[] | QueryCallback, callback?: QueryCallback): unknown => {
@@ -137,23 +195,53 @@ export class TenantTransaction {
       callback = values;
       values = undefined;
     }
+    if (isSubmittable(config)) return this.submit(config, callback);
+    if (typeof config === 'object' && config !== null && typeof (config as { callback?: unknown }).callback === 'function') {
+      callback ??= (config as unknown as { callback: QueryCallback }).callback;
+      config = { ...config, callback: undefined } as pg.QueryConfig;
+    }
     const text = typeof config === 'string' ? config : (config as { text?: unknown } | null)?.text;
-    const sql = typeof text === 'string' ? text : undefined;
+    let sql = typeof text === 'string' ? text : undefined;
+    const nested = sql === undefined ? undefined : this.nested.rewrite(sql);
+    if (nested !== undefined) {
+      sql = nested;
+      config = typeof config === 'string' ? nested : { ...config, text: nested };
+    }
     const refusal = this.checkStatement(sql);
     if (refusal) return settle(Promise.reject(refusal), callback);
 
-    if (isSubmittable(config)) {
-      if (this.client.pipeline && !this.pipelineAtCheckout) {
-        throw new Error(
-          'a cursor or stream cannot be the first statement of a tenant transaction (it cannot share the pipelined round trip); run any query before it',
-        );
-      }
-      return this.client.query(config);
+    let result: Promise<pg.QueryResult>;
+    if (this.readySettled) {
+      result = this.lane.send(config, values);
+    } else {
+      const early: EarlyQuery = { config, values, result: undefined };
+      // While the connection is being swapped, the statement waits to be sent on the next one.
+      if (!this.reentering) early.result = quiet(this.lane.send(config, values));
+      this.early.push(early);
+      result = this.ready.then(() => early.result as Promise<pg.QueryResult>);
     }
-    let result = this.send(config, values);
-    if (!this.readySettled) result = Promise.all([this.ready, result]).then(([, queried]) => queried);
     return settle(result, callback);
   };
+
+  /** A cursor or stream: checked like any statement; refusals reach it through its own interface. */
+  private submit(submittable: pg.Submittable, callback: QueryCallback | undefined): pg.Submittable {
+    // pg-query-stream keeps its text on the cursor it wraps.
+    const text = (submittable as { text?: unknown }).text ?? (submittable as { cursor?: { text?: unknown } }).cursor?.text;
+    let refusal: Error | undefined = this.checkStatement(typeof text === 'string' ? text : undefined);
+    if (!refusal && !this.readySettled) {
+      refusal = new Error(
+        'a cursor or stream cannot be the first statement of a tenant transaction (it cannot share the pipelined round trip); run any query before it',
+      );
+    }
+    if (refusal) return refuseSubmittable(submittable, refusal, callback);
+    const finished = this.lane.submitted();
+    this.openSubmittables.add(submittable);
+    whenSubmittableDone(submittable, () => {
+      this.openSubmittables.delete(submittable);
+      finished();
+    });
+    return (this.lane.client.query as (...args: unknown[]) => pg.Submittable)(submittable, ...(callback ? [callback] : []));
+  }
 
   /** The violation that keeps `sql` from being sent, if any; reports every violation it sees. */
   private checkStatement(sql: string | undefined): TenantScopeViolation | undefined {
@@ -163,172 +251,119 @@ export class TenantTransaction {
       return violation;
     }
     let refusal: TenantScopeViolation | undefined;
-    const resets: string[] = [];
     if (this.runtime.mode !== 'off' && sql !== undefined) {
-      for (const found of statementViolations(sql, this.runtime.gucNames)) {
-        refusal ??= this.raise(this.violation(found.code, found.message, sql, new Error()));
+      const resets: string[] = [];
+      for (const found of this.analyze(sql)) {
+        const message = this.runtime.mode === 'throw' ? `${found.message}; the statement was not sent` : `${found.message}; the statement was sent (warn mode)`;
+        refusal ??= this.raise(this.violation(found.code, message, sql, new Error()));
         if (found.reset) resets.push(found.reset);
       }
-    }
-    if (!refusal && resets.length > 0) {
-      // The statement goes out (warn mode): undo it after COMMIT, on the same server connection, and discard the connection.
-      for (const reset of resets) this.sessionResets.add(reset);
-      this.doubt ??= new Error('a session-level search_path or role change ran inside the scope');
+      if (!refusal && resets.length > 0) {
+        // The statement goes out (warn mode): undo it right after COMMIT, on the same server connection, and discard the client.
+        for (const reset of resets) this.sessionResets.add(reset);
+        this.doubt ??= new Error('a session-level search_path or role change ran inside the scope');
+      }
     }
     // The status is only current when nothing is in flight; it costs nothing to read, so every mode checks it.
-    if (!this.outsideReported && this.inFlight === 0 && this.readySettled && this.client.getTransactionStatus() === 'I') {
+    if (!this.outsideReported && this.lane.idle && this.readySettled && this.lane.client.getTransactionStatus() === 'I') {
       this.outsideReported = true;
-      const message = 'the connection is no longer in the tenant transaction (it was ended inside the scope); this statement would run without tenant context';
+      const message = 'the connection is no longer in the tenant transaction (it was ended inside the scope); this statement runs without tenant context';
       refusal ??= this.raise(this.violation('outside-transaction', message, sql, new Error()));
     }
     return refusal;
   }
 
-  private checkArrival(row: Record<string, unknown> | undefined): void {
-    const leaked = nonEmptyValues(row, 'prior_', this.runtime.gucs.length);
-    if (leaked.length === 0) return;
-    for (const index of leaked) this.priorLeaks.set(index, String(row?.[`prior_${index}`]));
-    this.doubt ??= new Error('the connection carried a leaked session-level tenant context');
-    const names = leaked.map((i) => this.runtime.gucs[i]?.guc).join(', ');
-    const message = `the connection arrived carrying a session-level value for ${names} (set earlier outside a transaction-local set_config); it was overridden for this transaction and is cleared, and the connection is discarded`;
-    const violation = this.raise(this.violation('leaked-context', message, undefined, this.callSite));
-    if (violation) throw violation;
+  private analyze(sql: string): ReturnType<typeof statementViolations> {
+    try {
+      return statementViolations(sql, this.runtime.gucNames);
+    } catch (error) {
+      // Valid SQL too deep for the parser's JSON (thousands of nested calls): the server judges it,
+      // and the checks before and after COMMIT still see what it did.
+      this.runtime.note(`a statement could not be analyzed (${asError(error).message}); it was sent unchecked`);
+      return [];
+    }
+  }
+
+  /** fn returned while a cursor or stream was still open: COMMIT would queue behind it forever. */
+  private abandon(outcome: { ok: true; value: unknown } | { ok: false; error: unknown }): never {
+    this.ended = true;
+    this.doubt ??= new Error('a cursor or stream was still open when fn returned');
+    for (const submittable of this.openSubmittables) closeSubmittable(submittable);
+    const error = new Error(
+      'a cursor or stream was still open when fn returned: the tenant transaction was not committed and its connection was closed (read cursors to the end or close() them, and consume streams, inside fn)',
+      outcome.ok ? undefined : { cause: outcome.error },
+    );
+    throw error;
   }
 
   private async commit(): Promise<void> {
-    const status = this.client.getTransactionStatus();
+    const status = this.lane.client.getTransactionStatus();
     if (status === 'I') {
       this.doubt ??= new Error('the tenant transaction was ended inside the scope');
       if (!this.outsideReported) {
         this.outsideReported = true;
         this.raise(this.violation('outside-transaction', 'the tenant transaction was ended inside the scope, before its COMMIT', undefined, this.callSite));
       }
+      // fn ran statements outside the tenant transaction: whatever they left, the session is closed.
+      await this.lane.sendRecording(CLOSE_SESSION_SQL);
       if (this.firstViolation) throw this.firstViolation;
       return;
     }
     if (status === 'E') {
       await this.rollback();
-      throw abortedError(this.lastQueryError);
+      throw abortedError(this.lane.lastQueryError);
     }
-    const checkSession = this.runtime.mode !== 'off' || this.priorLeaks.size > 0 || this.sessionResets.size > 0;
-    if (!checkSession) {
-      const committed = await this.endWith('COMMIT');
-      if (committed.command === 'ROLLBACK') throw abortedError(this.lastQueryError);
+    const verify = verifySql(
+      this.runtime.gucs.map((g) => g.guc),
+      this.values,
+      (value) => this.lane.client.escapeLiteral(value),
+    );
+    const ended = await this.lane.sendRecording(`${verify}; COMMIT${this.sessionCheck()}`);
+    if (ended.error === undefined) {
+      if (ended.commands[1] === 'ROLLBACK') throw abortedError(this.lane.lastQueryError);
+      this.checkSurvivors(ended.rows[ended.rows.length - 1]?.[0]);
       return;
     }
-    const [committed, session] = await this.endBatch('COMMIT');
-    if (committed.command === 'ROLLBACK') throw abortedError(this.lastQueryError);
-    const survived = nonEmptyValues(session.rows[0], 'survived_', this.runtime.gucs.length).filter(
-      (i) => this.priorLeaks.get(i) !== session.rows[0]?.[`survived_${i}`],
-    );
-    if (survived.length === 0 || this.runtime.mode === 'off') return;
+    this.doubt ??= ended.error;
+    const changed = contextChangedFailure(ended.error);
+    if (changed === undefined) throw ended.error;
+    // Nothing was committed; the failed transaction still holds the server connection: roll back and close it.
+    await this.lane.sendRecording(`ROLLBACK; ${CLOSE_SESSION_SQL}`);
+    const message = `${changed} changed inside the scope (a statement or a function it called switched it); the transaction was rolled back, nothing was committed, and the session was closed`;
+    const violation = this.violation('context-changed', message, undefined, this.callSite);
+    this.runtime.report(violation);
+    throw violation;
+  }
+
+  /** After COMMIT/ROLLBACK in the same message: the RESETs of what warn mode let through, and in warn/throw the session check. */
+  private sessionCheck(): string {
+    const resets = [...this.sessionResets].map((reset) => `; ${reset}`).join('');
+    if (this.runtime.mode === 'off' && resets === '') return '';
+    return `${resets}; ${sessionCheckSql(this.runtime.gucs.map((g) => g.guc))}`;
+  }
+
+  private checkSurvivors(row: Record<string, unknown> | undefined): void {
+    const survived = nonEmptyValues(row, 'survived_', this.runtime.gucs.length);
+    if (survived.length === 0) return;
     this.doubt ??= new Error('tenant context survived COMMIT');
     const names = survived.map((i) => this.runtime.gucs[i]?.guc).join(', ');
-    const message = `after COMMIT the connection still carried ${names} at session level (something in the transaction set it with set_config(…, false) or SET); the transaction was committed, the value cleared and the connection discarded`;
+    const message = `after COMMIT the connection still carried ${names} at session level (something in the transaction set it with set_config(…, false) or SET, to the scope's own value); the transaction was committed under the scope's values, the value cleared and the connection discarded`;
     const violation = this.raise(this.violation('context-survived-commit', message, undefined, this.callSite));
     if (violation) throw violation;
   }
 
   private async rollback(): Promise<void> {
-    if (this.client.getTransactionStatus() === 'I' || !isQueryable(this.client)) {
+    if (!isQueryable(this.lane.client)) {
       this.doubt ??= new Error('the tenant transaction could not be rolled back on this connection');
       return;
     }
-    try {
-      if (this.priorLeaks.size > 0 || this.sessionResets.size > 0) await this.endBatch('ROLLBACK');
-      else await this.endWith('ROLLBACK');
-    } catch (error) {
-      this.doubt ??= asError(error);
+    if (this.lane.client.getTransactionStatus() === 'I') {
+      this.doubt ??= new Error('the tenant transaction was ended inside the scope');
+      await this.lane.sendRecording(CLOSE_SESSION_SQL);
+      return;
     }
-  }
-
-  private async endWith(statement: string): Promise<pg.QueryResult> {
-    try {
-      return await this.send(statement);
-    } catch (error) {
-      this.doubt ??= asError(error);
-      throw error;
-    }
-  }
-
-  /** COMMIT or ROLLBACK and the session-values check, in one simple-protocol message: one round trip. */
-  private async endBatch(end: 'COMMIT' | 'ROLLBACK'): Promise<[pg.QueryResult, pg.QueryResult]> {
-    let results: unknown;
-    try {
-      const resets = [...this.sessionResets].map((reset) => `${reset}; `).join('');
-      results = await this.send(`${end}; ${resets}${this.runtime.sessionValuesSql}`);
-    } catch (error) {
-      this.doubt ??= asError(error);
-      throw error;
-    }
-    const all = results as unknown as pg.QueryResult[];
-    const [ended, session] = [all[0], all[all.length - 1]];
-    if (!ended || !session) throw new Error(`expected two results from ${end} and the session check`);
-    return [ended, session];
-  }
-
-  /** BEGIN and the context statement; resolves to the context statement's result. */
-  private enter(begin: string, values: readonly string[]): Promise<pg.QueryResult> {
-    const makeQuery = enterQueryFactory(this.client);
-    if (makeQuery === null) {
-      const began = this.send(begin);
-      return Promise.all([began, this.send(this.runtime.enterSql, [...values])]).then(([, entered]) => entered);
-    }
-    return this.track(
-      new Promise<pg.QueryResult[]>((resolve, reject) => {
-        this.client.query(makeQuery(begin, this.runtime.enterSql, [...values], (error, results) => (error ? reject(error) : resolve(results ?? []))));
-      }),
-    ).then((results) => {
-      const entered = results[1];
-      if (!entered) throw new Error('expected the results of BEGIN and the context statement');
-      return entered;
-    });
-  }
-
-  /** Sends a statement on the connection, counting it in flight (pipeline mode ends when none is). */
-  private send(config: QueryConfig, values?: unknown[]): Promise<pg.QueryResult> {
-    return this.track(values === undefined ? this.client.query(config) : this.client.query(config as string, values));
-  }
-
-  /** Counts a query in flight until it settles. */
-  private track<R>(query: Promise<R>): Promise<R> {
-    this.inFlight++;
-    return query.then(
-      (result) => {
-        this.settled();
-        return result;
-      },
-      (error: unknown) => {
-        this.lastQueryError = error;
-        this.settled();
-        throw error;
-      },
-    );
-  }
-
-  private settled(): void {
-    if (--this.inFlight > 0) return;
-    this.setPipeline(this.pipelineAtCheckout);
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const wake of waiters) wake();
-  }
-
-  private whenIdle(): Promise<void> {
-    if (this.inFlight === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
-  }
-
-  // Switched only while nothing is in flight, when node-postgres' queues are empty.
-  private setPipeline(on: boolean): void {
-    if (this.inFlight === 0) (this.client as unknown as PipelineSwitch).pipeline = on;
-  }
-
-  private release(): void {
-    this.client.removeListener('error', this.onConnectionError);
-    if (this.inFlight === 0) this.setPipeline(this.pipelineAtCheckout);
-    else this.doubt ??= new Error('statements were still in flight when the scope ended');
-    this.client.release(this.doubt);
+    const ended = await this.lane.sendRecording(`ROLLBACK${this.sessionCheck()}`);
+    if (ended.error !== undefined) this.doubt ??= ended.error;
   }
 
   private violation(code: ViolationCode, message: string, sql: string | undefined, callSite: Error): TenantScopeViolation {
@@ -344,18 +379,6 @@ export class TenantTransaction {
   }
 }
 
-/** Holds the client's writes until the returned function runs, so pipelined messages leave in one write. */
-function cork(client: pg.PoolClient): () => void {
-  const stream = (client as unknown as { connection?: { stream?: { cork?: () => void; uncork?: () => void } } }).connection?.stream;
-  if (typeof stream?.cork !== 'function' || typeof stream.uncork !== 'function') return () => undefined;
-  stream.cork();
-  let corked = true;
-  return () => {
-    if (corked) stream.uncork?.();
-    corked = false;
-  };
-}
-
 function releasedByScope(): void {
   // The scope releases its connection when fn settles; ORMs that release after each query are fine.
 }
@@ -367,6 +390,12 @@ function settle(result: Promise<pg.QueryResult>, callback: QueryCallback | undef
     (error: unknown) => callback(asError(error)),
   );
   return undefined;
+}
+
+/** A promise whose rejection is handled here too (its statement may be re-sent elsewhere). */
+function quiet<R>(promise: Promise<R>): Promise<R> {
+  promise.catch(noop);
+  return promise;
 }
 
 function isQueryable(client: pg.PoolClient): boolean {

@@ -1,10 +1,16 @@
 import type { TenantTransactionOptions } from './scope-options.js';
 
-// Setting names are checked against a strict pattern when the scope is created, so quoting them
-// as literals is safe; context values are never written into SQL, only bound.
+// Every function and relation the guard names is schema-qualified (pg_catalog.…), so a
+// search_path that puts look-alikes first cannot replace them. Setting names are checked against
+// a strict pattern when the scope is created, so quoting them as literals is safe.
 function literal(name: string): string {
   return `'${name.replaceAll("'", "''")}'`;
 }
+
+/** Prefix of the error the guard's own statements raise (as an integer cast of this text) to fail a transaction. */
+export const FAILURE_MARKER = 'tenant-scope ';
+const ARRIVAL = `${FAILURE_MARKER}arrival: `;
+const CHANGED = `${FAILURE_MARKER}context-changed: `;
 
 /** `BEGIN` with the requested transaction modes; only fixed keywords are written into it. */
 export function beginSql(options: TenantTransactionOptions = {}): string {
@@ -19,31 +25,117 @@ export function beginSql(options: TenantTransactionOptions = {}): string {
   return modes.length === 0 ? 'BEGIN' : `BEGIN ${modes.join(', ')}`;
 }
 
+/** Raises (an integer cast of the text) when `reasons` is not empty: the transaction fails. */
+function failWhen(reasons: string, marker: string): string {
+  return `CASE WHEN ${reasons} <> '' THEN CAST(${literal(marker)} || ${reasons} AS pg_catalog.int4) END`;
+}
+
 /**
- * One statement that reads each setting's value as the connection arrived (`prior_<i>`) and then
- * sets it for this transaction from bound parameter `$<i+1>`. PostgreSQL evaluates a target list
- * in order, so each read happens before the write that follows it.
+ * The context statement: checks what the connection arrived with and sets each context setting
+ * for this transaction from bound parameter `$<i+1>`. Parameters after the values: the pool's
+ * login role (`$n+1`, or null) and the search_path every clean session starts with (`$n+2`, or
+ * null until the scope has seen one; then the server's own default is read once).
+ *
+ * The connection is off when a context setting already has a value, the role is not the login
+ * role (SET ROLE, a role default `ALTER ROLE … SET role`), the session user is not the login role,
+ * search_path is not the default, or the session holds state a later transaction could read (temp
+ * objects, WITH HOLD cursors, LISTEN, SQL prepared statements). Then the statement fails, so
+ * nothing pipelined after it (fn's first statement) runs. The target list is evaluated in order:
+ * the checks read the connection as it arrived, before the writes that follow.
  */
 export function enterSql(gucs: readonly string[]): string {
-  const columns = gucs.map((guc, i) => `current_setting(${literal(guc)}, true) AS prior_${i}, set_config(${literal(guc)}, $${i + 1}, true) AS set_${i}`);
+  const login = `$${gucs.length + 1}`;
+  const path = `$${gucs.length + 2}`;
+  const reasons = [
+    ...gucs.map((guc) => `CASE WHEN pg_catalog.current_setting(${literal(guc)}, true) <> '' THEN ${literal(guc)} END`),
+    `CASE WHEN current_user <> session_user THEN 'role ' || current_user END`,
+    `CASE WHEN session_user <> ${login}::pg_catalog.text THEN 'session user ' || session_user END`,
+    `CASE WHEN pg_catalog.current_setting('search_path') <> COALESCE(${path}::pg_catalog.text, ` +
+      `(SELECT s.reset_val FROM pg_catalog.pg_settings s WHERE s.name = 'search_path')) THEN 'search_path' END`,
+    // Session state a later transaction could read; the temp scan only runs in sessions that ever made a temp schema.
+    `CASE WHEN pg_catalog.pg_my_temp_schema() <> 0 AND EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.relnamespace = pg_catalog.pg_my_temp_schema()) THEN 'temp objects' END`,
+    `CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_cursor() p WHERE p.is_holdable) THEN 'WITH HOLD cursors' END`,
+    `CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_listening_channels()) THEN 'LISTEN' END`,
+    `CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_prepared_statement() p WHERE p.from_sql) THEN 'SQL prepared statements' END`,
+  ];
+  const columns = [
+    `${failWhen(`a.reasons`, ARRIVAL)} AS arrival`,
+    `a.search_path`,
+    // Session advisory locks left by earlier work are released (they cannot be read cheaply).
+    `pg_catalog.pg_advisory_unlock_all() AS unlocked`,
+    ...gucs.map((guc, i) => `pg_catalog.set_config(${literal(guc)}, $${i + 1}, true) AS set_${i}`),
+  ];
+  return `SELECT ${columns.join(', ')} FROM (SELECT pg_catalog.concat_ws(', ', ${reasons.join(', ')}) AS reasons, pg_catalog.current_setting('search_path') AS search_path OFFSET 0) AS a`;
+}
+
+/** What an arrival failure named (`app.tenant_id`, `role x`, `search_path`, …), or undefined for another error. */
+export function arrivalFailure(error: unknown): string | undefined {
+  return markedFailure(error, ARRIVAL);
+}
+
+/** What a failed verification named, or undefined for another error. */
+export function contextChangedFailure(error: unknown): string | undefined {
+  return markedFailure(error, CHANGED);
+}
+
+function markedFailure(error: unknown, marker: string): string | undefined {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (code !== '22P02' || typeof message !== 'string') return undefined;
+  const at = message.indexOf(marker);
+  return at < 0 ? undefined : message.slice(at + marker.length).replace(/"$/, '');
+}
+
+/**
+ * The check sent just before COMMIT, in the same message: fails the transaction (so the COMMIT
+ * that follows never runs) when a context setting no longer holds the value the scope set
+ * (`values`, written as literals with `quote`) or the role is no longer the session's own.
+ * A transaction-local search_path stays allowed.
+ */
+export function verifySql(gucs: readonly string[], values: readonly string[], quote: (value: string) => string): string {
+  const reasons = [
+    ...gucs.map((guc, i) => `CASE WHEN pg_catalog.current_setting(${literal(guc)}, true) IS DISTINCT FROM ${quote(values[i] ?? '')} THEN ${literal(guc)} END`),
+    `CASE WHEN current_user <> session_user THEN 'role ' || current_user END`,
+  ];
+  return `SELECT ${failWhen(`pg_catalog.concat_ws(', ', ${reasons.join(', ')})`, CHANGED)} AS verified`;
+}
+
+/**
+ * The session check sent right after COMMIT in `warn`/`throw` mode, in the same message (so on the
+ * same server connection, also through PgBouncer): reads each context setting's session-level
+ * value (`survived_<i>`), empties it and releases session advisory locks.
+ */
+export function sessionCheckSql(gucs: readonly string[]): string {
+  const columns = [
+    ...gucs.map((guc, i) => `pg_catalog.current_setting(${literal(guc)}, true) AS survived_${i}`),
+    ...gucs.map((guc, i) => `CASE WHEN pg_catalog.current_setting(${literal(guc)}, true) <> '' THEN pg_catalog.set_config(${literal(guc)}, '', false) END AS cleared_${i}`),
+    `pg_catalog.pg_advisory_unlock_all() AS unlocked`,
+  ];
   return `SELECT ${columns.join(', ')}`;
 }
 
 /**
- * Reads each setting's session-level value (`survived_<i>`; run it right after the transaction
- * ended) and then empties it, so a leaked value does not reach the next user of the server
- * connection. A target list is evaluated in order, so each read comes before its clear; clearing
- * an empty value changes nothing a policy can see ('' either way). Sent in the same
- * simple-protocol message as COMMIT/ROLLBACK, so it runs on the same server connection
- * (PgBouncer releases it only at the message's ReadyForQuery).
+ * Ends what is left of a session whose state is off, in the message that ends its transaction:
+ * back to the login role (so it may signal its own backend), then the server closes the session
+ * itself. A new session has no settings, temp objects, cursors, LISTENs, prepared statements or
+ * locks of its own; PgBouncer replaces the server connection.
  */
-export function sessionValuesSql(gucs: readonly string[]): string {
-  const columns = gucs.map((guc, i) => `current_setting(${literal(guc)}, true) AS survived_${i}, set_config(${literal(guc)}, '', false) AS cleared_${i}`);
-  return `SELECT ${columns.join(', ')}`;
-}
+export const CLOSE_SESSION_SQL = 'RESET SESSION AUTHORIZATION; SET ROLE NONE; SELECT pg_catalog.pg_terminate_backend(pg_catalog.pg_backend_pid())';
 
-/** The non-empty values in a row of `enterSql` (`prior_`) or `sessionValuesSql` (`survived_`), by setting index. */
-export function nonEmptyValues(row: Record<string, unknown> | undefined, prefix: 'prior_' | 'survived_', count: number): number[] {
+/**
+ * After an arrival failure, on the same server connection (the failed transaction holds it, also
+ * through PgBouncer): ends the transaction, reads the role and database defaults the session
+ * starts with (to tell a leak from a default), and closes the session.
+ */
+export const ARRIVAL_RESET_SQL = [
+  'ROLLBACK',
+  `SELECT pg_catalog.array_to_string(ARRAY(SELECT pg_catalog.unnest(d.setconfig) FROM pg_catalog.pg_db_role_setting d ` +
+    `WHERE d.setrole IN (0, (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = session_user)) ` +
+    `AND d.setdatabase IN (0, (SELECT b.oid FROM pg_catalog.pg_database b WHERE b.datname = pg_catalog.current_database()))), e'\\n') AS defaults`,
+  CLOSE_SESSION_SQL,
+].join('; ');
+
+/** The non-empty values in a row of `afterEndSql` (`survived_`), by setting index. */
+export function nonEmptyValues(row: Record<string, unknown> | undefined, prefix: 'survived_', count: number): number[] {
   const found: number[] = [];
   for (let i = 0; i < count; i++) {
     const value = row?.[`${prefix}${i}`];

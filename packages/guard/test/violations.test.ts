@@ -82,10 +82,11 @@ describe('leaked-context', () => {
     // onViolation listens, so the call site is captured in off mode too.
     expect(violations[0]?.callSite.split('\n')[0]).toContain('violations.test.ts');
     expect(logged).toEqual([]);
-    expect(await sessionTenant(pool)).toBeNull();
+    // The leaking connection was reset and closed; fn ran on a new one, whose transaction-local value is gone.
+    expect(await sessionTenant(pool)).toBe('');
   });
 
-  test('off without onViolation: nobody hears of it (no call site is captured), but the value is still overridden, cleared and the connection discarded', async () => {
+  test('off without onViolation: nobody hears of it (no call site is captured), but the connection is still reset, closed and replaced before fn runs', async () => {
     const pool = onePool();
     const scope = createTenantScope(pool, { context: { tenantId: 'app.tenant_id' }, assertions: 'off' });
     await leakSessionTenant(pool, tenantB);
@@ -93,7 +94,7 @@ describe('leaked-context', () => {
     const seen = await scope.withTenant({ tenantId: tenantA }, tenantsSeen);
 
     expect(seen).toEqual(Array.from({ length: database.rowsPerTenant }, () => tenantA));
-    expect(await sessionTenant(pool)).toBeNull();
+    expect(await sessionTenant(pool)).toBe('');
   });
 
   test('correct: a transaction-local set by earlier code leaves nothing to report', async () => {
@@ -154,16 +155,33 @@ describe('session-set', () => {
     expect(codes(violations)).toEqual(['session-set']);
   });
 
-  test('warn: the set is sent and reported, and after COMMIT the value is found on the connection', async () => {
+  test('warn: a session-level set of another tenant is sent and reported; the check before COMMIT rolls the transaction back', async () => {
     const pool = onePool();
     const { scope, violations, logged } = recordingScope(pool, 'warn');
 
-    await scope.withTenant({ tenantId: tenantA }, (client) => client.query(`select set_config('app.tenant_id', $1, false)`, [tenantB]));
+    const error = await rejection(
+      scope.withTenant({ tenantId: tenantA }, async (client) => {
+        await client.query(`insert into side_effects (note) values ('switched-warn')`);
+        await client.query(`select set_config('app.tenant_id', $1, false)`, [tenantB]);
+      }),
+    );
 
-    expect(codes(violations)).toEqual(['session-set', 'context-survived-commit']);
+    expect((error as TenantScopeViolation).code).toBe('context-changed');
+    expect(codes(violations)).toEqual(['session-set', 'context-changed']);
     expect(logged).toHaveLength(2);
     expect(logged[0]).toContain('session-set');
-    // Cleared and discarded: no later user of the pool gets it.
+    expect(await sideEffects(database, 'switched-warn')).toBe(0);
+    // Rolled back (so the session-level value too) and the connection closed: no later user of the pool gets it.
+    expect(await sessionTenant(pool)).toBeNull();
+  });
+
+  test('warn: a session-level set of the scope’s own tenant is committed, reported after COMMIT and cleared', async () => {
+    const pool = onePool();
+    const { scope, violations } = recordingScope(pool, 'warn');
+
+    await scope.withTenant({ tenantId: tenantA }, (client) => client.query(`select set_config('app.tenant_id', $1, false)`, [tenantA]));
+
+    expect(codes(violations)).toEqual(['session-set', 'context-survived-commit']);
     expect(await sessionTenant(pool)).toBeNull();
   });
 
@@ -202,10 +220,28 @@ describe('transaction-control', () => {
     expect(await sideEffects(database, 'commit-throw')).toBe(0);
   });
 
-  test.each([['rollback'], ['begin'], ['end'], ['commit and chain']])('throw: %s is refused', async (sql) => {
+  test.each([['rollback'], ['end'], ['commit and chain']])('throw: %s outside an ORM transaction is refused', async (sql) => {
     const { scope } = recordingScope(onePool(), 'throw');
     const error = await rejection(scope.withTenant({ tenantId: tenantA }, (client) => client.query(sql)));
     expect((error as TenantScopeViolation).code).toBe('transaction-control');
+  });
+
+  test.each(['off', 'warn', 'throw'] as const)('%s: BEGIN … ROLLBACK and BEGIN … COMMIT on the scoped client become a savepoint inside the tenant transaction', async (mode) => {
+    const { scope, violations } = recordingScope(onePool(), mode);
+
+    const inside = await scope.withTenant({ tenantId: tenantA }, async (client) => {
+      await client.query('begin');
+      await client.query(`insert into side_effects (note) values ('nested-undone-${mode}')`);
+      await client.query('rollback');
+      await client.query('START TRANSACTION ISOLATION LEVEL READ COMMITTED;');
+      await client.query(`insert into side_effects (note) values ('nested-kept-${mode}')`);
+      await client.query('commit');
+      return { status: client.getTransactionStatus(), tenants: await tenantsSeen(client) };
+    });
+
+    expect(inside).toEqual({ status: 'T', tenants: Array.from({ length: database.rowsPerTenant }, () => tenantA) });
+    expect(violations).toEqual([]);
+    expect([await sideEffects(database, `nested-undone-${mode}`), await sideEffects(database, `nested-kept-${mode}`)]).toEqual([0, 1]);
   });
 
   test('correct: savepoints keep the tenant transaction and report nothing', async () => {
@@ -243,16 +279,17 @@ describe('session-state', () => {
     expect(await advisoryLocks()).toBe(0);
   });
 
-  test('warn: the lock is taken, reported, and outlives the scope on the pooled connection', async () => {
+  test('warn: the lock is taken and reported, and released on the same server connection right after COMMIT', async () => {
     const pool = onePool();
     const { scope, violations } = recordingScope(pool, 'warn');
 
-    await scope.withTenant({ tenantId: tenantA }, (client) => client.query('select pg_advisory_lock(4242)'));
+    const held = await scope.withTenant({ tenantId: tenantA }, async (client) => {
+      await client.query('select pg_advisory_lock(4242)');
+      return advisoryLocks();
+    });
 
     expect(codes(violations)).toEqual(['session-state']);
-    expect(await advisoryLocks()).toBe(1);
-    await pool.query('select pg_advisory_unlock(4242)');
-    expect(await advisoryLocks()).toBe(0);
+    expect([held, await advisoryLocks()]).toEqual([1, 0]);
   });
 
   test.each([
@@ -324,33 +361,39 @@ describe('outside-transaction', () => {
 });
 
 describe('context-survived-commit', () => {
-  test('throw: a SECURITY DEFINER function that sets the tenant at session level is caught after COMMIT and the value cleared', async () => {
+  test('throw: a SECURITY DEFINER function that sets the scope’s own tenant at session level is caught after COMMIT and the value cleared', async () => {
     const pool = onePool();
     const { scope, violations } = recordingScope(pool, 'throw');
 
     const error = await rejection(
       scope.withTenant({ tenantId: tenantA }, async (client) => {
         await client.query(`insert into side_effects (note) values ('survived')`);
-        await client.query('select leaky_set_tenant($1)', [tenantB]);
+        await client.query('select leaky_set_tenant($1)', [tenantA]);
       }),
     );
 
     expect((error as TenantScopeViolation).code).toBe('context-survived-commit');
     expect(codes(violations)).toEqual(['context-survived-commit']);
-    // The SQL text showed nothing, so the transaction ran and committed.
+    // The SQL text showed nothing and the value was the scope's own, so the transaction committed.
     expect(await sideEffects(database, 'survived')).toBe(1);
     expect(await sessionTenant(pool)).toBeNull();
   });
 
-  test('off: not checked after COMMIT, but the next scope on that connection reports leaked-context', async () => {
+  test('off: the same function setting another tenant fails the check before COMMIT: nothing is committed', async () => {
     const pool = onePool();
     const { scope, violations } = recordingScope(pool, 'off');
 
-    await scope.withTenant({ tenantId: tenantA }, (client) => client.query('select leaky_set_tenant($1)', [tenantB]));
-    expect(violations).toEqual([]);
+    const error = await rejection(
+      scope.withTenant({ tenantId: tenantA }, async (client) => {
+        await client.query(`insert into side_effects (note) values ('switched-off')`);
+        await client.query('select leaky_set_tenant($1)', [tenantB]);
+      }),
+    );
     const seen = await scope.withTenant({ tenantId: tenantA }, tenantsSeen);
 
-    expect(codes(violations)).toEqual(['leaked-context']);
+    expect((error as TenantScopeViolation).code).toBe('context-changed');
+    expect(codes(violations)).toEqual(['context-changed']);
+    expect(await sideEffects(database, 'switched-off')).toBe(0);
     expect(seen).toEqual(Array.from({ length: database.rowsPerTenant }, () => tenantA));
   });
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type pg from 'pg';
 import { startPostgres, type PostgresServer } from '@tenant-scope/pg-harness';
-import { createTenantScope, TenantScopeConfigError, withTenant } from '@tenant-scope/guard';
+import { createTenantScope, TenantValueError, withTenant } from '@tenant-scope/guard';
 import { appRole, createTenantDatabase, type TenantDatabase } from './tenant-database.js';
 import { recordingScope, rejection } from './scope-fixture.js';
 
@@ -63,14 +63,17 @@ describe('withTenant', () => {
     [{ tenantId: 'not-a-uuid' }, 'context value tenantId is not a UUID: "not-a-uuid" (check where the value comes from)'],
     [{}, 'context value tenantId must be a non-empty string, got undefined (pass every context key)'],
     [{ tenantId: '00000000-0000-0000-0000-000000000001', orgId: 'x' }, 'unknown context key "orgId" (the scope\'s keys are tenantId)'],
+    [{ tenantId: 'a\0b' }, 'context value tenantId contains a NUL byte, which PostgreSQL text cannot hold (check where the value comes from)'],
   ])('context %j is rejected before a connection is taken', async (context, message) => {
     const fresh = database.appPool({ max: 1 });
     const { scope } = recordingScope(fresh, 'throw');
 
     const error = await rejection(scope.withTenant(context as { tenantId: string }, () => 'never'));
 
-    expect(error).toBeInstanceOf(TenantScopeConfigError);
+    expect(error).toBeInstanceOf(TenantValueError);
     expect((error as Error).message).toBe(message);
+    // A bad value is the request's fault: Express and Fastify answer it with this status.
+    expect([(error as TenantValueError).status, (error as TenantValueError).statusCode]).toEqual([400, 400]);
     expect(fresh.totalCount).toBe(0);
     await fresh.end();
   });

@@ -29,8 +29,12 @@ describe.skipIf(!pgbouncer.available)('leak lab', () => {
   });
 
   test('the before code leaks even on the correct migrations', async () => {
-    const result = await driveTraffic(correct, VARIANTS.before);
-    expect(result.leakedRows).toBeGreaterThan(0);
+    // Since the guard clears what withTenant leaves on a connection in every mode, only the queries
+    // outside withTenant still leak here, when two of them meet on one server connection: a few
+    // runs of 400 requests are allowed for that to happen.
+    let leakedRows = 0;
+    for (let run = 0; run < 5 && leakedRows === 0; run++) leakedRows = (await driveTraffic(correct, VARIANTS.before)).leakedRows;
+    expect(leakedRows).toBeGreaterThan(0);
   });
 
   test('the correct variant serves no row of another tenant, fails no request, and reports nothing', async () => {
