@@ -106,7 +106,7 @@ export function ruleReference() {
     '',
     '## SQL rules (`tenant-scope lint` and `tenant-scope audit`)',
     '',
-    'Severities are the defaults; change them with `"rules": { "<id>": "error" | "warn" | "off" }` in the',
+    'Severities are the defaults; change them with `"rules": { "<id>": "error" | "warn" | "info" | "off" }` in the',
     'configuration. Setup: [adoption/migrations-ci.md](adoption/migrations-ci.md).',
     '',
     sqlTable(),

@@ -67,6 +67,16 @@ export {
 export type { NodeEntry, NodeOfType, NodeTypeName, NodeVisit, ParseTreeNode } from './parse-tree-nodes.js';
 
 /**
+ * The SQL a DO statement runs, read from its PL/pgSQL: static statements and `EXECUTE` of text
+ * the block builds from constants (`'…'`, `format`, `||`, `quote_ident`), through nested blocks,
+ * loops over literal arrays and IF branches guarded by a catalog check (taken as passing). Each run
+ * is parsed on its own and maps back into the analyzed text; what the text does not decide (other
+ * conditions, loops over queries, SQL from unknown values) is listed in `unresolved`, not guessed.
+ */
+export { doBlockStatements } from './do-block-statements.js';
+export type { DoBlockStatements, DoBlockUnresolved } from './do-block-statements.js';
+
+/**
  * The facts of text already parsed with `parseSql`, without parsing it again: for tools that need
  * the parse tree and the facts of the same text. Not cached.
  */

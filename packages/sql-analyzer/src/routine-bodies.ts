@@ -61,6 +61,8 @@ export interface PlPgSqlExpression {
   toBody: (offset: number) => number;
   /** The query of an `EXECUTE`: when it is a string literal, that string is SQL too. */
   isDynamicQuery: boolean;
+  /** The `PLpgSQL_expr` node of the body's tree it was read from (for readers that follow the control flow). */
+  node: JsonObject;
 }
 
 interface RawExpression {
@@ -68,6 +70,7 @@ interface RawExpression {
   parseMode: number;
   lineno: number;
   statement: string;
+  node: JsonObject;
 }
 
 function collectExpressions(node: unknown, lineno: number, statement: string, out: RawExpression[]): void {
@@ -80,7 +83,7 @@ function collectExpressions(node: unknown, lineno: number, statement: string, ou
     if (key === 'PLpgSQL_expr') {
       const expr = value as JsonObject;
       if (typeof expr.query === 'string') {
-        out.push({ query: expr.query, parseMode: Number(expr.parseMode ?? 0), lineno, statement });
+        out.push({ query: expr.query, parseMode: Number(expr.parseMode ?? 0), lineno, statement, node: expr });
       }
     } else if (key.startsWith('PLpgSQL_')) {
       const body = value as JsonObject;
@@ -134,6 +137,7 @@ export function plpgsqlExpressions(func: JsonObject, body: string): PlPgSqlExpre
       parseText,
       toBody: (k) => Math.min(anchor + length, Math.max(anchor, anchor + k - shift)),
       isDynamicQuery: expr.statement === 'dynexecute-query',
+      node: expr.node,
     });
   }
   return found;

@@ -76,7 +76,9 @@ export function formatPretty(findings: readonly Finding[], texts: ReadonlyMap<st
     return lines.join('\n');
   });
   const errors = findings.filter((f) => f.severity === 'error').length;
-  const warnings = findings.length - errors;
+  const notes = findings.filter((f) => f.severity === 'info').length;
+  const warnings = findings.length - errors - notes;
   const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
-  return `${blocks.join('\n\n')}\n\n${plural(findings.length, 'problem')} (${plural(errors, 'error')}, ${plural(warnings, 'warning')})\n`;
+  const counts = [plural(errors, 'error'), plural(warnings, 'warning'), ...(notes > 0 ? [plural(notes, 'note')] : [])];
+  return `${blocks.join('\n\n')}\n\n${plural(findings.length - notes, 'problem')} (${counts.join(', ')})\n`;
 }

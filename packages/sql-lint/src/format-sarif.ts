@@ -12,7 +12,7 @@ const FINGERPRINT_KEY = 'tenantScopeFinding/v1';
 /** How the live audit names a catalog object instead of a file (`database: policy p on public.t`). */
 const CATALOG_PREFIX = 'database: ';
 
-const level = (severity: Finding['severity']): 'error' | 'warning' => (severity === 'error' ? 'error' : 'warning');
+const level = (severity: Finding['severity']): 'error' | 'warning' | 'note' => (severity === 'error' ? 'error' : severity === 'info' ? 'note' : 'warning');
 
 /** `current-setting-missing-ok` → `CurrentSettingMissingOk`, the `name` SARIF viewers show. */
 const ruleName = (id: string): string => id.replace(/(?:^|-)(\w)/g, (_, c: string) => c.toUpperCase());

@@ -60,8 +60,8 @@ export function validateLintConfig(raw: unknown, location: string, ruleIds: read
     if (!rules || typeof rules !== 'object' || Array.isArray(rules)) return problem('"rules" must be an object of rule id to severity', 'e.g. "rules": { "rls-not-forced": "warn" }');
     for (const [id, setting] of Object.entries(rules)) {
       if (!ruleIds.includes(id)) return problem(`unknown rule "${id}" in "rules"`, `known rules: ${ruleIds.join(', ')}`);
-      if (setting !== 'error' && setting !== 'warn' && setting !== 'off') {
-        return problem(`rule "${id}" has severity ${JSON.stringify(setting)}`, 'use "error", "warn" or "off"');
+      if (setting !== 'error' && setting !== 'warn' && setting !== 'info' && setting !== 'off') {
+        return problem(`rule "${id}" has severity ${JSON.stringify(setting)}`, 'use "error", "warn", "info" or "off"');
       }
     }
   }

@@ -102,10 +102,12 @@ export function runRules(
       if (isIgnoredFile(file)) continue;
       const source = texts.get(file);
       if (source?.ignores && isIgnored(source.ignores, rule.id, range.start)) continue;
-      const key = `${rule.id}|${file}|${range.start}|${range.end}|${report.messageId}`;
+      const message = formatMessage(rule.meta.messages[report.messageId] ?? report.messageId, report.data);
+      // One statement may be reported for several objects (an EXECUTE in a loop over tables): one finding per message.
+      const key = `${rule.id}|${file}|${range.start}|${range.end}|${message}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      findings.push(toFinding(report.source, source?.text, lines, rule.id, severity, escapeControlCharacters(formatMessage(rule.meta.messages[report.messageId] ?? report.messageId, report.data))));
+      findings.push(toFinding(report.source, source?.text, lines, rule.id, severity, escapeControlCharacters(message)));
     }
   }
   return findings;

@@ -7,8 +7,8 @@ import type { GucRead, GucWrite } from '@tenant-scope/sql-analyzer';
 import type { AppRoleAccess } from './app-role-access.js';
 import type { SchemaModel, StatementSource, TableModel } from './model/schema-model.js';
 
-/** How bad a finding is. */
-export type Severity = 'error' | 'warn';
+/** How bad a finding is; `info` is a note about what the linter could not check, never a failure. */
+export type Severity = 'error' | 'warn' | 'info';
 
 /** What a rule's check reads: the model and the configured tenant vocabulary. */
 export interface RuleContext {

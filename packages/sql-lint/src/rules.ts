@@ -1,6 +1,7 @@
 /** Every rule of the SQL linter, in the order their findings are listed for one statement. */
 import { currentSettingMissingOk } from './rules/current-setting-missing-ok.js';
 import { currentSettingUnguardedCast } from './rules/current-setting-unguarded-cast.js';
+import { doBlockNotFollowed } from './rules/do-block-not-followed.js';
 import { partitionWithoutRls } from './rules/partition-without-rls.js';
 import { policyAlwaysTrue } from './rules/policy-always-true.js';
 import { policyMissingTenantPredicate } from './rules/policy-missing-tenant-predicate.js';
@@ -39,4 +40,5 @@ export const sqlLintRules: readonly LintRule[] = [
   policyPerRowSetting,
   tenantColumnNullable,
   partitionWithoutRls,
+  doBlockNotFollowed,
 ];

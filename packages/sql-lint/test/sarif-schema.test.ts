@@ -121,7 +121,8 @@ describe('--format sarif', () => {
       expect(rule.shortDescription.text).not.toBe('');
       expect(rule.fullDescription.text).not.toBe('');
       expect(rule.help.text).not.toBe('');
-      expect(['error', 'warning']).toContain(rule.defaultConfiguration.level);
+      // Notes (severity info) are SARIF's `note`.
+      expect(rule.defaultConfiguration.level).toBe(rule.id === 'do-block-not-followed' ? 'note' : rule.defaultConfiguration.level === 'error' ? 'error' : 'warning');
     }
     for (const rule of rules) expect(rule.helpUri).toBe(`https://github.com/tenant-scope/tenant-scope/blob/main/packages/sql-lint/docs/rules/${rule.id}.md`);
   });

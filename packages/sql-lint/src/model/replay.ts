@@ -4,12 +4,12 @@
  * change its catalog; each changed item remembers that statement.
  */
 import { dataStatementMayAffectSessionState, parseSql, statementNode } from '@tenant-scope/sql-analyzer';
-import type { SessionFact, SourceRange, SqlSyntaxError } from '@tenant-scope/sql-analyzer';
+import type { ParsedSql, SessionFact, SourceRange, SqlSyntaxError } from '@tenant-scope/sql-analyzer';
 import type { ReplayContext } from './replay-context.js';
 import { emptySchemaModel } from './schema-model.js';
 import type { SchemaModel } from './schema-model.js';
 import { changesSearchPath, DEFAULT_SEARCH_PATH, followSearchPath, MigrationSearchPath, resolvableSchemas } from './search-path.js';
-import { applyStatement } from './statement-handlers.js';
+import { applyStatement, followsStatement } from './statement-handlers.js';
 import { analyzeWithinLimits, isStackOverflow, TOO_DEEP_FOR_MODEL } from '../unanalyzable-statements.js';
 import type { UnanalyzableStatement } from '../unanalyzable-statements.js';
 
@@ -51,7 +51,58 @@ function modelSkips(text: string, range: SourceRange): boolean {
   return MODEL_INERT.test(text) && !dataStatementMayAffectSessionState(text.slice(range.start, range.end));
 }
 
-/** Replays one parsed file into the model; returns its statement ranges (skipped ones included). */
+/** Where a replay is: the model, the file, its search_path, how deep in DO blocks, and the statements set aside. */
+interface ReplayScope {
+  model: SchemaModel;
+  file: string;
+  path: MigrationSearchPath;
+  depth: number;
+  unanalyzable: UnanalyzableStatement[];
+}
+
+/**
+ * Replays the statements of one parse (a file, or SQL a DO block runs) in order, following what
+ * each does to the search_path. The search_path changes a DO block makes are followed by the
+ * replay of what it runs, so here they are left out.
+ */
+function replayParsed(scope: ReplayScope, parsed: ParsedSql, facts: readonly SessionFact[]): void {
+  const pathFacts = facts.filter((f) => f.origin !== 'do-block' && changesSearchPath(f)).sort((a, b) => a.statementIndex - b.statementIndex);
+  let nextPathFact = 0;
+  parsed.statements.forEach((statement, index) => {
+    const ctx: ReplayContext = {
+      model: scope.model,
+      file: scope.file,
+      parsed,
+      statement,
+      statementIndex: index,
+      source: { file: scope.file, range: parsed.snippet.outerRange(statement.range.start, statement.range.end) },
+      facts,
+      path: scope.path,
+      depth: scope.depth,
+      apply: (nested) => applyStatement(ctx, nested),
+      replay: (run) => replayRun({ ...scope, depth: scope.depth + 1 }, run),
+      follows: followsStatement,
+    };
+    try {
+      applyStatement(ctx, statementNode(statement));
+    } catch (error) {
+      if (!isStackOverflow(error)) throw error;
+      scope.unanalyzable.push({ range: ctx.source.range, reason: TOO_DEEP_FOR_MODEL });
+    }
+    for (; pathFacts[nextPathFact]?.statementIndex === index; nextPathFact++) {
+      followSearchPath(scope.path, pathFacts[nextPathFact] as SessionFact);
+    }
+  });
+}
+
+/** Replays SQL a DO block runs; statements too deep to analyze are set aside, at their place in the file. */
+function replayRun(scope: ReplayScope, run: ParsedSql): void {
+  const { parsed, facts, unanalyzable } = analyzeWithinLimits(run);
+  for (const u of unanalyzable) scope.unanalyzable.push({ ...u, range: run.snippet.outerRange(u.range.start, u.range.end) });
+  replayParsed(scope, parsed, facts);
+}
+
+/** Replays one file into the model; returns its statement ranges (skipped ones included). */
 function replayFile(model: SchemaModel, file: SqlFile, initialPath: readonly string[]): ParsedFile {
   const whole = parseSql(file.text, { skipTree: modelSkips });
   if (whole.error) return { ...file, statements: [], error: whole.error, unanalyzable: [] };
@@ -61,35 +112,9 @@ function replayFile(model: SchemaModel, file: SqlFile, initialPath: readonly str
     if (fact.kind === 'guc-write') model.writes.push({ write: fact, file: file.path });
     if (fact.kind === 'guc-read') model.reads.push({ read: fact, file: file.path });
   }
-  const path = new MigrationSearchPath(initialPath);
-  const pathFacts = facts.filter(changesSearchPath).sort((a, b) => a.statementIndex - b.statementIndex);
-  let nextPathFact = 0;
-  const offsetOf = (byte: number): number => parsed.snippet.offset(byte);
-  parsed.statements.forEach((statement, index) => {
-    const entry = statementNode(statement);
-    const ctx: ReplayContext = {
-      model,
-      file: file.path,
-      text: file.text,
-      source: { file: file.path, range: statement.range },
-      statementIndex: index,
-      offsetOf,
-      facts,
-      path,
-      apply: (nested) => applyStatement(ctx, nested),
-    };
-    try {
-      applyStatement(ctx, entry);
-    } catch (error) {
-      if (!isStackOverflow(error)) throw error;
-      unanalyzable.push({ range: statement.range, reason: TOO_DEEP_FOR_MODEL });
-    }
-    for (; pathFacts[nextPathFact]?.statementIndex === index; nextPathFact++) {
-      followSearchPath(path, pathFacts[nextPathFact] as SessionFact);
-    }
-  });
-  const ranges = parsed.statements.map((s) => s.range);
+  replayParsed({ model, file: file.path, path: new MigrationSearchPath(initialPath), depth: 0, unanalyzable }, parsed, facts);
   const setAside = [...parsed.skipped, ...unanalyzable.map((u) => u.range)];
+  const ranges = parsed.statements.map((s) => s.range);
   const statements = setAside.length === 0 ? ranges : [...ranges, ...setAside].sort((a, b) => a.start - b.start);
   return { ...file, statements, error: null, unanalyzable };
 }

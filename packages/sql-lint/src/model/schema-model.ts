@@ -3,7 +3,7 @@
  * is concerned. Every item remembers the statement that made it what it is, so that a rule that
  * judges the final state can point at the SQL a person has to change.
  */
-import type { GucRead, GucWrite, ParseTreeNode, SourceRange } from '@tenant-scope/sql-analyzer';
+import type { DoBlockUnresolved, GucRead, GucWrite, ParseTreeNode, SourceRange } from '@tenant-scope/sql-analyzer';
 
 /** The statement behind a model item: a file of the history (or a catalog object) and a range in it. */
 export interface StatementSource {
@@ -161,6 +161,19 @@ export interface ContextRead {
   file: string;
 }
 
+/**
+ * A DO block the model followed only in part: a condition, a loop or an EXECUTE whose effect the
+ * text does not decide (see the analyzer's `doBlockStatements`). What it would do is not applied.
+ */
+export interface UnfollowedDoBlock {
+  /** What could not be decided: `condition`, `loop`, `dynamic-sql`, `body`. */
+  kinds: DoBlockUnresolved['kind'][];
+  /** How many such places the block has. */
+  count: number;
+  /** The first of them. */
+  source: StatementSource;
+}
+
 /** The final state of a schema, plus the events that rules about history need. */
 export interface SchemaModel {
   tables: Map<string, TableModel>;
@@ -171,11 +184,13 @@ export interface SchemaModel {
   weakenings: RowSecurityWeakening[];
   writes: ContextWrite[];
   reads: ContextRead[];
+  /** DO blocks the replay could not follow in full, in history order. */
+  unfollowed: UnfollowedDoBlock[];
 }
 
 /** An empty schema. */
 export function emptySchemaModel(): SchemaModel {
-  return { tables: new Map(), views: new Map(), functions: new Map(), roles: new Map(), weakenings: [], writes: [], reads: [] };
+  return { tables: new Map(), views: new Map(), functions: new Map(), roles: new Map(), weakenings: [], writes: [], reads: [], unfollowed: [] };
 }
 
 /** `schema.name`, with `public` for an unqualified name. */

@@ -4,6 +4,7 @@
  */
 import type { NodeEntry, NodeOfType, NodeTypeName } from '@tenant-scope/sql-analyzer';
 import { applyAlterTable } from './handlers/alter-table.js';
+import { applyDoBlock } from './handlers/do-blocks.js';
 import { applyDrop } from './handlers/drops.js';
 import { applyAlterFunction, applyCreateFunction } from './handlers/functions.js';
 import { applyAlterPolicy, applyCreatePolicy } from './handlers/policies.js';
@@ -32,10 +33,16 @@ const HANDLERS: StatementHandlers = {
   CreateRoleStmt: applyCreateRole,
   AlterRoleStmt: applyAlterRole,
   DropRoleStmt: applyDropRole,
+  DoStmt: applyDoBlock,
 };
 
 /** Applies one statement to the model through the handler for its node type, if it has one. */
 export function applyStatement(ctx: ReplayContext, statement: NodeEntry): void {
   const handler = HANDLERS[statement.type] as ((ctx: ReplayContext, node: NodeEntry['body']) => void) | undefined;
   handler?.(ctx, statement.body);
+}
+
+/** Whether statements of this node type can change the model. */
+export function followsStatement(type: string): boolean {
+  return Object.hasOwn(HANDLERS, type);
 }

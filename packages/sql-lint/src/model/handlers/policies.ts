@@ -17,9 +17,9 @@ function policyCommand(cmd: string | undefined): PolicyCommand {
 function policyExpression(ctx: ReplayContext, expr: ParseTreeNode | undefined): PolicyExpression | null {
   if (!expr) return null;
   const first = firstLocation(expr);
-  const fallback = ctx.source.range;
-  const range =
-    (first === undefined ? null : parenthesizedRange(ctx.text, ctx.offsetOf(first), fallback.end)) ?? fallback;
+  const { snippet } = ctx.parsed;
+  const inner = first === undefined ? null : parenthesizedRange(snippet.sql, snippet.offset(first), ctx.statement.range.end);
+  const range = inner ? snippet.outerRange(inner.start, inner.end) : ctx.source.range;
   const reads = ctx.facts.filter(
     (f): f is GucRead =>
       f.kind === 'guc-read' && f.origin === 'statement' && f.range.start >= range.start && f.range.end <= range.end,
