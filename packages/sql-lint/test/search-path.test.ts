@@ -129,6 +129,24 @@ create table t2 (x int);
     expect(modelKeys(model)).toEqual(expected);
   });
 
+  test('ALTER ROLE … SET search_path is a default for later sessions, not a change of the running one', async () => {
+    const files: SqlFile[] = [
+      {
+        path: '001.sql',
+        text: `create schema elsewhere;
+create role search_path_default_role;
+alter role search_path_default_role set search_path = elsewhere;
+create table t1 (x int);
+drop role search_path_default_role;
+`,
+      },
+    ];
+    const { model } = buildSchemaModel(files);
+    const expected = await tablesOnServer(files);
+    expect(expected).toEqual(['public.t1']);
+    expect(modelKeys(model)).toEqual(expected);
+  });
+
   test('a schema created with CREATE SCHEMA … CREATE TABLE holds its tables, and a table found first on the path is the one changed', async () => {
     const files: SqlFile[] = [
       {

@@ -131,11 +131,14 @@ export function setStatementSchemas(setStmt: NodeOfType<'VariableSetStmt'>): str
   return (setStmt.args ?? []).map((arg) => nodeOf(arg, 'A_Const')?.sval?.sval ?? '');
 }
 
+// Defaults for later sessions (ALTER ROLE/DATABASE/SYSTEM … SET): the running migration keeps its path.
+const SESSION_WRITES = new Set(['set', 'reset', 'set-config', 'discard-all']);
+
 /** Whether a fact changes the migration's search_path or ends a transaction (and so its local settings). */
 export function changesSearchPath(fact: SessionFact): boolean {
   if (fact.origin === 'function-body') return false;
   if (fact.kind === 'transaction-control') return transactionControlHazards(fact).includes('ends-transaction');
-  return fact.kind === 'guc-write' && (fact.target === 'search-path' || fact.target === 'all');
+  return fact.kind === 'guc-write' && SESSION_WRITES.has(fact.via) && (fact.target === 'search-path' || fact.target === 'all');
 }
 
 /** Applies what a statement did to the search_path, in the order it did it. */
