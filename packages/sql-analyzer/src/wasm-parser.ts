@@ -10,8 +10,15 @@
  */
 import { loadModule, normalizeSync, parsePlPgSQLSync, parseSync } from 'libpg-query';
 import type { ParseResult } from 'libpg-query';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { createSyncFn } from 'synckit';
+import type { createSyncFn as CreateSyncFn } from 'synckit';
+
+/**
+ * synckit's CommonJS build: its ES build finds its worker preload from a global `__dirname` when
+ * one exists, and `node -e`/`node -p` define one ('.'), so the worker never started there.
+ */
+const { createSyncFn } = createRequire(import.meta.url)('synckit') as { createSyncFn: typeof CreateSyncFn };
 
 /**
  * A parse failure as libpg-query reports it: a message and a 0-based offset, if known. Unlike
@@ -39,9 +46,37 @@ type ParseKind = 'sql' | 'plpgsql' | 'check';
 type WorkerCall = (kind: ParseKind, text: string) => WorkerAnswer<unknown>;
 let workerCall: WorkerCall | undefined;
 
+/** How long one parse may wait for the worker (its first answer includes loading the parser). */
+const WORKER_TIMEOUT_MS = 30_000;
+
+/**
+ * The process's Node options minus those a worker thread refuses or must not repeat: the code of
+ * `node -e`/`node -p` and `--input-type` (a worker given them fails to start).
+ */
+function workerExecArgv(execArgv: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const arg = execArgv[i]!;
+    if (/^(?:-e|--eval|-p|--print|-pe|-ep|--input-type)$/.test(arg)) i++;
+    else if (!/^(?:--eval|--print|--input-type)=/.test(arg) && !/^(?:-i|--interactive)$/.test(arg)) kept.push(arg);
+  }
+  return kept;
+}
+
 function callWorker<T>(kind: ParseKind, text: string): WorkerAnswer<T> {
-  workerCall ??= createSyncFn(fileURLToPath(new URL('./parse-worker.mjs', import.meta.url))) as unknown as WorkerCall;
-  return workerCall(kind, text) as WorkerAnswer<T>;
+  workerCall ??= createSyncFn(fileURLToPath(new URL('./parse-worker.mjs', import.meta.url)), {
+    timeout: WORKER_TIMEOUT_MS,
+    execArgv: workerExecArgv(process.execArgv),
+  }) as unknown as WorkerCall;
+  try {
+    return workerCall(kind, text) as WorkerAnswer<T>;
+  } catch (error) {
+    throw new Error(
+      `parsing before the SQL parser has loaded needs a worker thread, which failed or did not answer within ${WORKER_TIMEOUT_MS / 1000} s ` +
+        `(${(error as Error).message}); call \`await initAnalyzer()\` once before parsing, so that parsing runs in this thread`,
+      { cause: error },
+    );
+  }
 }
 
 /** Resolves once the parser runs in this thread; rejects if the WebAssembly module cannot load. */
