@@ -258,3 +258,16 @@ describe('files and paths', () => {
     expect(json(usage).map((f) => f.ruleId)).toEqual(['input-error']);
   });
 });
+
+describe('help', () => {
+  test.each([
+    [['--help'], ['check', 'lint', 'audit', 'explain', '--format', '--max-warnings', '--config', 'Examples:', 'Exit codes:']],
+    [['lint', '--help'], ['--format', '--max-warnings', '--config', 'standard input', '8 MB', 'unanalyzable', 'Examples:', 'tenant-scope lint -']],
+    [['audit', '--help'], ['--database-url', '--app-role', '--connect-timeout', '--statement-timeout', '(default: 10)', '(default: 30)', '--format', 'Examples:']],
+  ])('%j describes every option with examples', async (args, expected) => {
+    const result = await run(args);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    for (const text of expected) expect(result.stdout).toContain(text);
+  });
+});
