@@ -213,7 +213,8 @@ function typedKind(node: TSESTree.Node, ctx: ConnectionContext): ConnectionKind 
   const cached = known.get(type);
   if (cached !== undefined) return cached;
   const matches = (specifiers: TypeSpecifier[]): boolean => {
-    const candidates = type.isUnion() ? type.types : [type];
+    // Drizzle's `drizzle(pool)` is `NodePgDatabase<…> & { $client: Pool }`: any part of an intersection names it.
+    const candidates = type.isUnion() || type.isIntersection() ? type.types : [type];
     return candidates.some((candidate) => utils.typeMatchesSomeSpecifier(candidate, specifiers, services.program!));
   };
   const kind = matches(ctx.settings.transactionTypes) ? 'transaction' : matches(ctx.settings.clientTypes) ? 'client' : matches(ctx.settings.poolTypes) ? 'pool' : 'unknown';

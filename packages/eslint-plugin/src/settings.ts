@@ -50,7 +50,8 @@ export const defaultPoolTypes: TypeSpecifier[] = [
   { from: 'package', name: ['Sequelize'], package: 'sequelize' },
   { from: 'package', name: ['Sequelize'], package: 'sequelize-typescript' },
   { from: 'package', name: ['EntityManager', 'SqlEntityManager', 'MikroORM'], package: '@mikro-orm/core' },
-  { from: 'package', name: ['EntityManager', 'SqlEntityManager', 'MikroORM'], package: '@mikro-orm/postgresql' },
+  { from: 'package', name: ['EntityManager', 'PostgreSqlEntityManager', 'MikroORM', 'PostgreSqlMikroORM'], package: '@mikro-orm/postgresql' },
+  { from: 'package', name: ['EntityManager', 'SqlEntityManager'], package: '@mikro-orm/sql' },
   { from: 'package', name: ['EntityManager', 'SqlEntityManager'], package: '@mikro-orm/knex' },
 ];
 
