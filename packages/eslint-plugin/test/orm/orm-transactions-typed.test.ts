@@ -1,6 +1,6 @@
 /**
  * The ORM transaction cases with type information: handles imported from another module
- * (test/fixtures/typed/orm-db.ts) are known only by their type, from the ORMs' real declarations.
+ * (test/fixtures/typed-orm/orm-db.ts) are known only by their type, from the ORMs' real declarations.
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,7 @@ import '../rule-tester.js';
 
 const typedRuleTester = new RuleTester({
   languageOptions: {
-    parserOptions: { projectService: true, tsconfigRootDir: join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'typed') },
+    parserOptions: { projectService: true, tsconfigRootDir: join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'typed-orm') },
   },
 });
 
