@@ -5,6 +5,7 @@
  * `rollbackTransaction()` end it. Where paths disagree, or a query's text is not known, the state
  * is `unknown` and rules that depend on it stay silent.
  */
+import { transactionControlHazards } from '@tenant-scope/sql-analyzer';
 import type { SessionFact } from '@tenant-scope/sql-analyzer';
 import type { TSESLint, TSESTree } from '@typescript-eslint/utils';
 import { AST_NODE_TYPES, ASTUtils } from '@typescript-eslint/utils';
@@ -54,8 +55,9 @@ function stepsOf(facts: readonly SessionFact[], probeFor: (fact: SessionFact) =>
     const probe = probeFor(fact);
     if (probe) steps.push({ op: 'probe', probe });
     if (fact.kind !== 'transaction-control') continue;
-    if (fact.operation === 'begin') steps.push({ op: 'open' });
-    else if ((fact.operation === 'commit' || fact.operation === 'rollback') && !fact.chain) steps.push({ op: 'close' });
+    const hazards = transactionControlHazards(fact);
+    if (hazards.includes('begins-transaction')) steps.push({ op: 'open' });
+    else if (hazards.includes('ends-transaction') && !hazards.includes('chains')) steps.push({ op: 'close' });
   }
   return steps;
 }

@@ -3,7 +3,7 @@
  * (also inside functions it calls), whether it ties the tenant column to the tenant context, and
  * whether it lets every row through.
  */
-import { calledFunctionName, constantText, nameParts, nodeOf, unwrapNode, walkTree } from '@tenant-scope/sql-analyzer';
+import { calledFunctionName, constantText, isContextSetting, nameParts, nodeOf, unwrapNode, walkTree } from '@tenant-scope/sql-analyzer';
 import type { GucRead, NodeOfType } from '@tenant-scope/sql-analyzer';
 import { resolveFunction, resolveFunctionName } from './model/lookups.js';
 import type { RuleContext } from './rule.js';
@@ -97,8 +97,7 @@ export function policyReadsWhere(context: RuleContext, keep: (read: GucRead) => 
 }
 
 function isContextName(context: RuleContext, name: string): boolean {
-  const lower = name.toLowerCase();
-  return context.contextGucs ? context.contextGucs.has(lower) : lower.includes('.');
+  return isContextSetting(name.toLowerCase(), { contextGucs: context.contextGucs });
 }
 
 /** Whether an expression reads tenant context: `current_setting` of a context setting, or a model function whose body does (or a function it calls). */

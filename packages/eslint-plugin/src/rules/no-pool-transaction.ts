@@ -29,13 +29,9 @@ function isSelfContained(facts: readonly SessionFact[]): boolean {
   const controls = facts.filter((fact) => fact.kind === 'transaction-control' && fact.origin === 'statement');
   const first = controls[0];
   const last = controls[controls.length - 1];
-  return (
-    first?.kind === 'transaction-control' &&
-    first.operation === 'begin' &&
-    last?.kind === 'transaction-control' &&
-    (last.operation === 'commit' || last.operation === 'rollback') &&
-    !last.chain
-  );
+  if (first?.kind !== 'transaction-control' || last?.kind !== 'transaction-control') return false;
+  const ends = transactionControlHazards(last);
+  return transactionControlHazards(first).includes('begins-transaction') && ends.includes('ends-transaction') && !ends.includes('chains');
 }
 
 export default createRule<[], MessageIds>({
