@@ -32,7 +32,8 @@ const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' 
 
 function counts(findings: readonly Finding[]): string {
   const errors = findings.filter((f) => f.severity === 'error').length;
-  return `${plural(errors, 'error')}, ${plural(findings.length - errors, 'warning')}`;
+  const notes = findings.filter((f) => f.severity === 'info').length;
+  return [plural(errors, 'error'), plural(findings.length - errors - notes, 'warning'), ...(notes > 0 ? [plural(notes, 'note')] : [])].join(', ');
 }
 
 /** The closing summary: one line per tool, then what was not checked. */
@@ -103,7 +104,8 @@ export async function runProjectCommand(options: ProjectCommandOptions): Promise
   if (options.format !== 'pretty') options.stderr(checkSummary(check));
   const findings = [...check.migrations.findings, ...check.code.findings];
   if (findings.some((f) => f.severity === 'error')) return 1;
-  const warnings = findings.length;
+  // Notes (`info`) are for review and never count as warnings, as with `lint`.
+  const warnings = findings.filter((f) => f.severity === 'warn').length;
   if (options.maxWarnings !== undefined && warnings > options.maxWarnings) {
     options.stderr(`tenant-scope: ${warnings} warnings found, more than --max-warnings ${options.maxWarnings}\n`);
     return 1;

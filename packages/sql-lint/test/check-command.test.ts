@@ -117,6 +117,23 @@ describe('tenant-scope check', () => {
     expect(result.stderr).toContain('  not checked:\n    - app code: 1 file that did not parse (listed above)\n');
   });
 
+  test('notes are counted apart and never trip --max-warnings', () => {
+    const dir = project({
+      'migrations/001.sql': [
+        'create table orders (id bigint primary key, tenant_id uuid not null);',
+        "do $$ declare t text; begin for t in select tablename from pg_tables loop execute format('alter table %I enable row level security', t); end loop; end $$;",
+        'alter table orders enable row level security;',
+        'alter table orders force row level security;',
+        "create policy orders_tenant on orders using (tenant_id = (select nullif(current_setting('app.tenant_id', true), '')::uuid));",
+        '',
+      ].join('\n'),
+    });
+    const result = run(dir, 'check', '--max-warnings', '0', '--format', 'json');
+    expect(result.code).toBe(0);
+    expect(found(result.stdout)).toEqual(['migrations/001.sql:2 do-block-not-followed']);
+    expect(result.stderr).toContain('  migrations (tenant-scope lint): 1 .sql file, 0 errors, 0 warnings, 1 note (config: defaults)\n');
+  });
+
   test('a missing folder exits 2 with a hint', () => {
     const result = run(project({}), 'check', 'nope');
     expect(result.code).toBe(2);
