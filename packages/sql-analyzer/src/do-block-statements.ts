@@ -13,7 +13,7 @@ import { findRoutineBody, plpgsqlExpressions } from './routine-bodies.js';
 import type { PlPgSqlExpression } from './routine-bodies.js';
 import type { SourceRange } from './source-text.js';
 import { SqlSnippet, stringLiteralContent } from './sql-snippet.js';
-import { sqlArrayValues, sqlTextValue } from './sql-text-value.js';
+import { arrayLiteralElements, sqlArrayValues, sqlTextValue } from './sql-text-value.js';
 import { isRawParseError, parsePlPgSqlRaw } from './wasm-parser.js';
 
 type JsonObject = Record<string, unknown>;
@@ -43,6 +43,8 @@ interface Reader {
   bodyToOuter: (bodyOffset: number) => number;
   datums: JsonObject[];
   bindings: Map<string, string>;
+  /** Known values of array variables (`tables text[] := ARRAY['a', 'b']`). */
+  arrays: Map<string, string[]>;
   runs: ParsedSql[];
   unresolved: DoBlockUnresolved[];
 }
@@ -172,10 +174,20 @@ function variableName(reader: Reader, varno: unknown): string | undefined {
   return typeof body?.refname === 'string' ? body.refname.toLowerCase() : undefined;
 }
 
-function bind(reader: Reader, name: string | undefined, value: string | undefined): void {
+function bind(reader: Reader, name: string | undefined, value: string | undefined, array?: string[]): void {
   if (name === undefined) return;
   if (value === undefined) reader.bindings.delete(name);
   else reader.bindings.set(name, value);
+  if (array === undefined) reader.arrays.delete(name);
+  else reader.arrays.set(name, array);
+}
+
+/** Binds a variable to what an expression (a default or the right side of `:=`) evaluates to. */
+function bindExpression(reader: Reader, name: string | undefined, expr: PlPgSqlExpression | undefined): void {
+  const node = expr ? valueNode(snippetOf(reader, expr)) : undefined;
+  const text = sqlTextValue(node, reader.bindings);
+  // A string assigned to an array variable is read as an array literal ('{a,b}').
+  bind(reader, name, text, sqlArrayValues(node, reader.bindings, reader.arrays) ?? (text === undefined ? undefined : arrayLiteralElements(text)));
 }
 
 function readStatic(reader: Reader, expr: PlPgSqlExpression | undefined): void {
@@ -230,7 +242,7 @@ function unnestValues(reader: Reader, expr: PlPgSqlExpression | undefined): stri
     call = nodeOf(nodeOf(from?.functions?.[0], 'List')?.items?.[0], 'FuncCall');
   }
   if (!call || nameParts(call.funcname).pop()?.toLowerCase() !== 'unnest' || call.args?.length !== 1) return undefined;
-  return sqlArrayValues(call.args[0], reader.bindings);
+  return sqlArrayValues(call.args[0], reader.bindings, reader.arrays);
 }
 
 function readLoop(reader: Reader, values: string[] | undefined, name: string | undefined, body: unknown, expr: PlPgSqlExpression | undefined, fallback: SourceRange): void {
@@ -277,7 +289,7 @@ function readStatements(reader: Reader, statements: unknown, fallback: SourceRan
         break;
       case 'PLpgSQL_stmt_foreach_a': {
         const expr = expressionOf(reader, body.expr);
-        const values = expr && !body.slice ? sqlArrayValues(valueNode(snippetOf(reader, expr)), reader.bindings) : undefined;
+        const values = expr && !body.slice ? sqlArrayValues(valueNode(snippetOf(reader, expr)), reader.bindings, reader.arrays) : undefined;
         readLoop(reader, values, variableName(reader, body.varno), body.body, expr, fallback);
         break;
       }
@@ -286,11 +298,9 @@ function readStatements(reader: Reader, statements: unknown, fallback: SourceRan
         readLoop(reader, unnestValues(reader, expr), loopVariable(reader, body.var), body.body, expr, fallback);
         break;
       }
-      case 'PLpgSQL_stmt_assign': {
-        const expr = expressionOf(reader, body.expr);
-        bind(reader, variableName(reader, body.varno), expr ? sqlTextValue(valueNode(snippetOf(reader, expr)), reader.bindings) : undefined);
+      case 'PLpgSQL_stmt_assign':
+        bindExpression(reader, variableName(reader, body.varno), expressionOf(reader, body.expr));
         break;
-      }
       case 'PLpgSQL_stmt_case':
         unresolved(reader, 'condition', expressionOf(reader, body.t_expr), fallback, statementTypesIn(reader, body));
         break;
@@ -327,13 +337,14 @@ export function doBlockStatements(parsed: ParsedSql, statement: ParsedStatement)
     bodyToOuter: (k) => parsed.snippet.toOuter(body.toSnippet(k)),
     datums: (func.datums as JsonObject[] | undefined) ?? [],
     bindings: new Map(),
+    arrays: new Map(),
     runs: result.runs,
     unresolved: result.unresolved,
   };
   for (const datum of reader.datums) {
     const [type, variable] = entryOf(datum) ?? [];
     const expr = type === 'PLpgSQL_var' ? expressionOf(reader, variable?.default_val) : undefined;
-    if (expr) bind(reader, String(variable?.refname).toLowerCase(), sqlTextValue(valueNode(snippetOf(reader, expr)), reader.bindings));
+    if (expr) bindExpression(reader, String(variable?.refname).toLowerCase(), expr);
   }
   readStatements(reader, [func.action], statementRange);
   return result;

@@ -91,7 +91,7 @@ export function sqlTextValue(node: unknown, bindings: TextBindings): string | un
 }
 
 /** The elements of an array literal written `'{a,b,"c d"}'` (one dimension, no NULL), or undefined. */
-function arrayLiteralElements(text: string): string[] | undefined {
+export function arrayLiteralElements(text: string): string[] | undefined {
   const trimmed = text.trim();
   if (!trimmed.startsWith('{') || !trimmed.endsWith('}')) return undefined;
   const inner = trimmed.slice(1, -1);
@@ -128,8 +128,13 @@ function arrayLiteralElements(text: string): string[] | undefined {
   }
 }
 
-/** The texts an array expression holds (`ARRAY['a', 'b']`, `'{a,b}'::text[]`), or undefined. */
-export function sqlArrayValues(node: unknown, bindings: TextBindings): string[] | undefined {
+/** The texts an array expression holds (`ARRAY['a', 'b']`, `'{a,b}'::text[]`, a variable in `arrays`), or undefined. */
+export function sqlArrayValues(node: unknown, bindings: TextBindings, arrays: ReadonlyMap<string, readonly string[]> = new Map()): string[] | undefined {
+  const fields = nameParts(nodeOf(node, 'ColumnRef')?.fields);
+  if (fields.length === 1) {
+    const values = arrays.get((fields[0] as string).toLowerCase());
+    return values ? [...values] : undefined;
+  }
   const array = nodeOf(node, 'A_ArrayExpr');
   if (array) {
     const values = (array.elements ?? []).map((e) => sqlTextValue(e, bindings));
@@ -138,7 +143,7 @@ export function sqlArrayValues(node: unknown, bindings: TextBindings): string[] 
   const cast = nodeOf(node, 'TypeCast');
   if (cast?.typeName?.arrayBounds) {
     const inner = nodeOf(cast.arg, 'A_ArrayExpr') ? undefined : sqlTextValue(cast.arg, bindings);
-    return inner === undefined ? sqlArrayValues(cast.arg, bindings) : arrayLiteralElements(inner);
+    return inner === undefined ? sqlArrayValues(cast.arg, bindings, arrays) : arrayLiteralElements(inner);
   }
   return undefined;
 }

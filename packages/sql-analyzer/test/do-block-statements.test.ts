@@ -83,6 +83,33 @@ end $$;`);
     expect(unresolved).toEqual([{ kind: 'dynamic-sql', at: "format('drop table %I', target)", statementTypes: ['DropStmt'] }]);
   });
 
+  it('loops over an array variable declared or assigned with a literal array', () => {
+    const { runs, unresolved } = read(`do $$
+declare
+  tables text[] := array['a', 'b'];
+  t text;
+begin
+  foreach t in array tables loop
+    execute format('alter table %I enable row level security', t);
+  end loop;
+  tables := '{c}';
+  for t in select unnest(tables) loop
+    execute format('alter table %I force row level security', t);
+  end loop;
+  select array_agg(relname) into tables from pg_class;
+  foreach t in array tables loop
+    execute format('alter table %I force row level security', t);
+  end loop;
+end $$;`);
+    expect(runs.map((r) => r.sql)).toEqual([
+      'alter table "a" enable row level security',
+      'alter table "b" enable row level security',
+      'alter table "c" force row level security',
+      'select array_agg(relname)             from pg_class',
+    ]);
+    expect(unresolved).toEqual([{ kind: 'loop', at: 'tables', statementTypes: ['AlterTableStmt'] }]);
+  });
+
   it('lists what the text does not decide, with the statements it may run, and leaves out what runs no SQL', () => {
     const { runs, unresolved } = read(`do $$
 declare
