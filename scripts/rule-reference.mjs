@@ -25,6 +25,31 @@ const parseErrorRow = {
   doc: 'packages/sql-lint/docs/rules/parse-error.md',
 };
 
+// Findings about the input and the ignore comments themselves, made by the linter, not by rule objects.
+const linterFindingRows = [
+  {
+    id: 'unanalyzable',
+    severity: 'warn',
+    description: 'A statement PostgreSQL accepts but nested too deeply to analyze (a parse tree over 1,000 levels); it is reported once and the rest of the history is still linted.',
+    note: '',
+    doc: 'packages/sql-lint/docs/rules/unanalyzable.md',
+  },
+  {
+    id: 'unknown-ignore',
+    severity: 'warn',
+    description: 'An ignore comment names something that is no rule id.',
+    note: '',
+    doc: 'packages/sql-lint/docs/rules/unknown-ignore.md',
+  },
+  {
+    id: 'unused-ignore',
+    severity: 'warn',
+    description: 'An ignore comment names a rule that reports nothing where the comment applies.',
+    note: '',
+    doc: 'packages/sql-lint/docs/rules/unused-ignore.md',
+  },
+];
+
 /** A table cell: pipes escaped, line breaks folded. */
 function cell(text) {
   return String(text).replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|');
@@ -67,7 +92,7 @@ function sqlRows() {
     note: sqlRuleNotes[rule.id] ?? (auditRules.includes(rule) ? '`tenant-scope audit` only' : ''),
     doc: `packages/sql-lint/${rule.meta.docs}`,
   }));
-  const rows = [...rules, parseErrorRow];
+  const rows = [...rules, parseErrorRow, ...linterFindingRows];
   const listed = new Set(rows.map((row) => row.id));
   const missing = knownRuleIds().filter((id) => !listed.has(id));
   if (missing.length > 0) throw new Error(`rules the SQL linter knows but the reference does not list: ${missing.join(', ')}`);

@@ -29,3 +29,5 @@ export {
   type PgBouncerAvailability,
   type PgBouncerAvailabilityOptions,
 } from './pgbouncer-availability.js';
+/** The unprivileged `postgres` account the harness runs servers as when it runs as root. */
+export { postgresSystemUser, type SystemUser } from './postgres-system-user.js';

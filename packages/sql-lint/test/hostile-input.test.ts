@@ -8,12 +8,12 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, w
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
+import { postgresSystemUser, type SystemUser } from '@tenant-scope/pg-harness';
 import { MAX_FILE_BYTES } from '../src/read-sql-file.js';
 
 const cli = join(import.meta.dirname, '..', 'dist', 'cli.js');
 const root = mkdtempSync(join(tmpdir(), 'tenant-scope-hostile-'));
 afterAll(() => {
-  if (process.getuid?.() !== 0) chmodSync(join(root, 'unreadable-dir', 'locked'), 0o755);
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -35,11 +35,12 @@ interface Run {
   rssMb: number;
 }
 
-function run(args: string[], options: { stdin?: string } = {}): Promise<Run> {
-  const rssFile = join(root, `rss-${Math.random().toString(36).slice(2)}`);
+function run(args: string[], options: { stdin?: string; asUser?: SystemUser } = {}): Promise<Run> {
+  const rssFile = join(options.asUser ? tmpdir() : root, `rss-${Math.random().toString(36).slice(2)}`);
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', rssProbe, cli, ...args], { cwd: root, env: { ...process.env, RSS_FILE: rssFile } });
+    const user = options.asUser ? { uid: options.asUser.uid, gid: options.asUser.gid } : {};
+    const child = spawn(process.execPath, ['--import', rssProbe, cli, ...args], { cwd: root, env: { ...process.env, RSS_FILE: rssFile }, ...user });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -209,11 +210,15 @@ describe('files and paths', () => {
     expect(looped.stderr).toContain('symbolic link loop');
   });
 
-  test.skipIf(process.getuid?.() === 0)('an unreadable sub-directory is reported cleanly', async () => {
+  test('an unreadable sub-directory is reported cleanly', async () => {
     write('unreadable-dir/001.sql', unsafeTable);
     write('unreadable-dir/locked/002.sql', unsafeTable);
     chmodSync(join(root, 'unreadable-dir', 'locked'), 0o000);
-    const result = await run(['lint', join(root, 'unreadable-dir')]);
+    // Root reads any directory, so as root the linter runs as the unprivileged account the harness uses.
+    const asUser = postgresSystemUser();
+    if (asUser) chmodSync(root, 0o755);
+    const result = await run(['lint', join(root, 'unreadable-dir')], { asUser });
+    chmodSync(join(root, 'unreadable-dir', 'locked'), 0o755);
     expectClean(result);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('cannot read this directory: permission denied');
