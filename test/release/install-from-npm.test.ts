@@ -5,7 +5,7 @@
 // `check` and `explain`, and the guard against a real PostgreSQL. The blocks are read from the docs,
 // so the docs cannot promise what the packages do not do.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPostgres, type PostgresServer } from '@tenant-scope/pg-harness';
@@ -20,6 +20,7 @@ const typedBlocks = codeBlocksUnder(readFileSync(join(repositoryRoot, 'docs', 'a
 let work: string;
 let app: string;
 let postgres: PostgresServer | undefined;
+let tarballs: Map<string, string>;
 
 /** The environment of a user's shell: none of the variables pnpm or the test runner set for npm. */
 function userEnv(): NodeJS.ProcessEnv {
@@ -66,7 +67,7 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'tenant-scope-install-'));
   app = join(work, 'app');
   cpSync(join(repositoryRoot, 'test', 'fixtures', 'install-app'), app, { recursive: true });
-  const tarballs = packPublicPackages(work);
+  tarballs = packPublicPackages(work);
   // What the registry would serve for the dependency no README command names: the analyzer.
   const manifest = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8')) as Record<string, unknown>;
   manifest['overrides'] = { '@tenant-scope/sql-analyzer': `file:${tarballs.get('@tenant-scope/sql-analyzer')}` };
@@ -90,6 +91,19 @@ describe('installed from the tarballs with npm', () => {
     const result = run('npx', ['eslint', '--format', 'json', '.']);
     expect(result.code).toBe(1);
     expect(eslintFindings(result.stdout)).toEqual(untypedFindings);
+  });
+
+  test("the plugin README's quick start, as the installed package ships it, also recognises the pool named in settings", () => {
+    const readme = readFileSync(join(app, 'node_modules', '@tenant-scope', 'eslint-plugin', 'README.md'), 'utf8');
+    const config = join(app, 'eslint.readme.config.mjs');
+    writeFileSync(config, fileBlock(codeBlocksUnder(readme, '## Quick start'), 'eslint.config.mjs'));
+    try {
+      const result = run('npx', ['eslint', '--config', config, '--format', 'json', 'src']);
+      expect(result.code).toBe(1);
+      expect(eslintFindings(result.stdout)).toEqual(['src/orders.ts:9 @tenant-scope/no-session-set', 'src/orders.ts:13 @tenant-scope/require-tenant-scope']);
+    } finally {
+      rmSync(config);
+    }
   });
 
   test('the type-checked config of docs/adoption/eslint.md lints eslint.config.mjs too and finds the imported pool', () => {
@@ -195,5 +209,30 @@ describe('installed from the tarballs with npm', () => {
     const result = run('npx', ['eslint', '--format', 'json', '.']);
     expect(result.code).toBe(1);
     expect(eslintFindings(result.stdout)).toEqual(untypedFindings);
+  });
+});
+
+describe('the guard installed alone', () => {
+  test('pulls in neither the CLI nor its dependencies, and audit() says what to install', async () => {
+    const alone = join(work, 'guard-alone');
+    cpSync(join(repositoryRoot, 'test', 'fixtures', 'install-app', 'guard-check.mjs'), join(alone, 'guard-check.mjs'));
+    writeFileSync(
+      join(alone, 'package.json'),
+      `${JSON.stringify({ name: 'guard-alone', private: true, type: 'module', overrides: { '@tenant-scope/sql-analyzer': `file:${tarballs.get('@tenant-scope/sql-analyzer')}` } }, null, 2)}\n`,
+    );
+    const install = spawnSync('npm', ['install', tarballs.get('@tenant-scope/guard')!, 'pg', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: alone, encoding: 'utf8', env: userEnv() });
+    expect(install.status, install.stderr).toBe(0);
+    const installed = (name: string): boolean => existsSync(join(alone, 'node_modules', ...name.split('/')));
+    expect(['@tenant-scope/guard', '@tenant-scope/sql-analyzer', '@tenant-scope/sql-lint', 'tinyglobby', 'picomatch'].map((n) => `${n}: ${installed(n)}`)).toEqual([
+      '@tenant-scope/guard: true',
+      '@tenant-scope/sql-analyzer: true',
+      '@tenant-scope/sql-lint: false',
+      'tinyglobby: false',
+      'picomatch: false',
+    ]);
+    const url = await postgres!.createDatabase();
+    const result = spawnSync(process.execPath, ['guard-check.mjs'], { cwd: alone, encoding: 'utf8', env: { ...userEnv(), DATABASE_URL: url } });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('Error: audit() needs @tenant-scope/sql-lint, which is not installed: npm install @tenant-scope/sql-lint');
   });
 });
