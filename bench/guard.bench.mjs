@@ -5,7 +5,7 @@
 //   (d) a single unguarded pool.query of the same SELECT: the ceiling
 //   (e) the messages (b) sends, sent by hand without any guard logic: what the protocol alone allows
 //       (BEGIN and the context with its arrival checks under one Sync, the SELECT in the same write,
-//       then the check before COMMIT, COMMIT and the session check after it in one message)
+//       then the check before COMMIT and COMMIT in one message)
 // Targets: b/a >= 1.3 (BEGIN and the context share the SELECT's round trip); c/b >= 0.85.
 // e/a bounds b/a from above (no guard can send fewer messages), and b/e is the guard's own cost.
 //   npx tsc -b && node bench/guard.bench.mjs
@@ -14,7 +14,7 @@ import pg from 'pg';
 import { pgbouncerAvailability, startPgBouncer, startPostgres } from '../packages/pg-harness/dist/index.js';
 import { createTenantScope } from '../packages/guard/dist/index.js';
 import { enterQueryFactory } from '../packages/guard/dist/enter-query.js';
-import { afterEndSql, enterSql, verifySql } from '../packages/guard/dist/transaction-sql.js';
+import { enterSql, verifySql } from '../packages/guard/dist/transaction-sql.js';
 
 const CONCURRENCY = 32;
 const TRANSACTIONS = Number(process.env.BENCH_TRANSACTIONS ?? 12_000);
@@ -114,7 +114,7 @@ function variants(pool) {
             const [, n] = await Promise.all([entered, selected]);
             client.pipeline = false;
             const quote = (value) => client.escapeLiteral(value);
-            await client.query(`${verifySql(['app.tenant_id'], [tenant], quote)}; COMMIT; ${afterEndSql(['app.tenant_id'], SEARCH_PATH, quote)}`);
+            await client.query(`${verifySql(['app.tenant_id'], [tenant], quote)}; COMMIT`);
             return n;
           } catch (error) {
             client.pipeline = false;

@@ -127,7 +127,12 @@ function eslintVerdicts(sql: string): Verdict[] {
 
 /** The guard's verdicts on the SQL sent inside a tenant scope. */
 function guardVerdicts(sql: string): Verdict[] {
-  return unique(statementViolations(sql, new Set(CONTEXT_GUCS)).map((v) => (v.code === 'session-set' && v.message.startsWith('ALTER ') ? 'session-default' : v.code)));
+  // context-changed (a transaction-local switch of the role inside a running scope) is the guard's own runtime verdict.
+  const verdicts: Verdict[] = [];
+  for (const { code, message } of statementViolations(sql, new Set(CONTEXT_GUCS))) {
+    if (code !== 'context-changed') verdicts.push(code === 'session-set' && message.startsWith('ALTER ') ? 'session-default' : code);
+  }
+  return unique(verdicts);
 }
 
 /** `tenant-scope lint`'s verdicts on the SQL as one migration. */

@@ -12,7 +12,7 @@ import type { ViolationCode } from './tenant-scope-violation.js';
 
 /** A problem visible in the text of one statement sent inside a tenant scope. */
 export interface StatementViolation {
-  code: Extract<ViolationCode, 'session-set' | 'transaction-control' | 'session-state'>;
+  code: Extract<ViolationCode, 'session-set' | 'transaction-control' | 'session-state' | 'context-changed'>;
   message: string;
   /**
    * For a session-level write of search_path, the role or an unknown setting: the RESET that undoes
@@ -29,27 +29,33 @@ const RESETS: Partial<Record<ContextTarget, string>> = {
   unknown: 'RESET ALL; RESET ROLE; RESET SESSION AUTHORIZATION',
 };
 
+/** What the running scope set: each context setting's value, and the statement's bound parameters. */
+export interface ScopeValues {
+  values: ReadonlyMap<string, string>;
+  parameters: readonly unknown[] | undefined;
+}
+
 /**
  * What in `sql` would break the tenant scope, read with the analyzer (cached by text). Facts from
  * a CREATE FUNCTION body do not run now and are skipped. SQL that does not parse yields nothing:
  * the server rejects it.
  */
-export function statementViolations(sql: string, contextGucs: ReadonlySet<string>): StatementViolation[] {
+export function statementViolations(sql: string, contextGucs: ReadonlySet<string>, scope?: ScopeValues): StatementViolation[] {
   const analysis = analyzeSql(sql);
   if (analysis.facts.length === 0) return [];
   const violations: StatementViolation[] = [];
   for (const fact of analysis.facts) {
     if (fact.origin === 'function-body') continue;
-    const violation = factViolation(fact, contextGucs);
+    const violation = factViolation(fact, contextGucs, scope);
     if (violation) violations.push(violation);
   }
   return violations;
 }
 
-function factViolation(fact: SessionFact, contextGucs: ReadonlySet<string>): StatementViolation | undefined {
+function factViolation(fact: SessionFact, contextGucs: ReadonlySet<string>, scope: ScopeValues | undefined): StatementViolation | undefined {
   switch (fact.kind) {
     case 'guc-write':
-      return sessionSet(fact, contextGucs);
+      return sessionSet(fact, contextGucs) ?? contextSwitch(fact, contextGucs, scope);
     case 'transaction-control':
       // Savepoints keep the tenant transaction open: the guard allows them.
       if (transactionControlHazards(fact, { allowSavepoints: true }).length === 0) return undefined;
@@ -88,4 +94,30 @@ function sessionSet(write: GucWrite, contextGucs: ReadonlySet<string>): Statemen
   const reset = target === 'context-setting' ? undefined : RESETS[target];
   if (reset) violation.reset = reset;
   return violation;
+}
+
+/**
+ * A transaction-local write (the analyzer's `switches-context`) that gives a context setting a
+ * value other than the scope's, or switches the role or the session authorization: the rest of
+ * the transaction would run as another tenant or another role. A transaction-local search_path
+ * (schema per tenant) and a write of the scope's own value are fine.
+ */
+function contextSwitch(write: GucWrite, contextGucs: ReadonlySet<string>, scope: ScopeValues | undefined): StatementViolation | undefined {
+  const settings = { contextGucs };
+  if (!contextWriteHazards(write, settings).includes('switches-context')) return undefined;
+  const target = contextWriteTarget(write, settings);
+  if (target === 'context-setting' && write.name !== null) {
+    // Without the scope's values the text cannot show whether the value is another tenant's.
+    if (scope === undefined) return undefined;
+    const own = scope.values.get(write.name);
+    const value = write.value?.kind === 'literal' ? write.value.text : write.value?.kind === 'parameter' ? scope.parameters?.[(write.value.parameter ?? 0) - 1] : undefined;
+    if (own !== undefined && value === own) return undefined;
+    return { code: 'context-changed', message: `switches ${write.name} for the rest of the tenant transaction (SET LOCAL / set_config(…, true)) to a value that is not the scope's own` };
+  }
+  if (target === 'role' || target === 'session-authorization') {
+    if (write.value?.kind === 'literal' && write.value.text?.toLowerCase() === 'none') return undefined;
+    const what = target === 'role' ? 'the role' : 'the session authorization';
+    return { code: 'context-changed', message: `switches ${what} for the rest of the tenant transaction (SET LOCAL ROLE, set_config('role', …, true)): it would read and write with another role's rights` };
+  }
+  return undefined;
 }

@@ -59,6 +59,8 @@ export class TenantTransaction {
   private firstViolation: TenantScopeViolation | undefined;
   private outsideReported = false;
   private values: readonly string[] = [];
+  /** The scope's value of each context setting, by setting name (for the statement checks). */
+  private ownValues: Map<string, string> | undefined;
   private readonly onConnectionError = (error: Error): void => {
     this.doubt ??= error;
   };
@@ -207,7 +209,8 @@ export class TenantTransaction {
       sql = nested;
       config = typeof config === 'string' ? nested : { ...config, text: nested };
     }
-    const refusal = this.checkStatement(sql);
+    const parameters = Array.isArray(values) ? values : (config as { values?: unknown } | null)?.values;
+    const refusal = this.checkStatement(sql, Array.isArray(parameters) ? parameters : undefined);
     if (refusal) return settle(Promise.reject(refusal), callback);
 
     let result: Promise<pg.QueryResult>;
@@ -244,7 +247,7 @@ export class TenantTransaction {
   }
 
   /** The violation that keeps `sql` from being sent, if any; reports every violation it sees. */
-  private checkStatement(sql: string | undefined): TenantScopeViolation | undefined {
+  private checkStatement(sql: string | undefined, parameters?: readonly unknown[]): TenantScopeViolation | undefined {
     if (this.ended) {
       const violation = this.violation('outside-transaction', 'the scoped client was used after its tenant scope ended; the statement was not sent', sql, new Error());
       this.runtime.report(violation);
@@ -253,7 +256,7 @@ export class TenantTransaction {
     let refusal: TenantScopeViolation | undefined;
     if (this.runtime.mode !== 'off' && sql !== undefined) {
       const resets: string[] = [];
-      for (const found of this.analyze(sql)) {
+      for (const found of this.analyze(sql, parameters)) {
         const message = this.runtime.mode === 'throw' ? `${found.message}; the statement was not sent` : `${found.message}; the statement was sent (warn mode)`;
         refusal ??= this.raise(this.violation(found.code, message, sql, new Error()));
         if (found.reset) resets.push(found.reset);
@@ -273,9 +276,10 @@ export class TenantTransaction {
     return refusal;
   }
 
-  private analyze(sql: string): ReturnType<typeof statementViolations> {
+  private analyze(sql: string, parameters: readonly unknown[] | undefined): ReturnType<typeof statementViolations> {
     try {
-      return statementViolations(sql, this.runtime.gucNames);
+      this.ownValues ??= new Map(this.runtime.gucs.map((g, i) => [g.guc, this.values[i] ?? ''] as const));
+      return statementViolations(sql, this.runtime.gucNames, { values: this.ownValues, parameters });
     } catch (error) {
       // Valid SQL too deep for the parser's JSON (thousands of nested calls): the server judges it,
       // and the checks before and after COMMIT still see what it did.

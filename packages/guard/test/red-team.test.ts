@@ -130,7 +130,7 @@ const ATTACKS: Attack[] = [
   },
   {
     name: '3: SET LOCAL app.tenant_id to another tenant',
-    expected: { off: ['rejected', 'context-changed'], warn: ['rejected', 'context-changed'], throw: ['rejected', 'context-changed'] },
+    expected: { off: ['rejected', 'context-changed'], warn: ['rejected', 'context-changed', 'context-changed'], throw: ['rejected', 'context-changed'] },
     fn: async (client, ctx) => {
       await client.query(`set local app.tenant_id = ${client.escapeLiteral(ctx.tenantB)}`);
       return writeForeignAndRead(client, ctx);
@@ -146,7 +146,7 @@ const ATTACKS: Attack[] = [
   },
   {
     name: '3: SET LOCAL ROLE to the bypassing role',
-    expected: { off: ['rejected', 'context-changed'], warn: ['rejected', 'context-changed'], throw: ['rejected', 'context-changed'] },
+    expected: { off: ['rejected', 'context-changed'], warn: ['rejected', 'context-changed', 'context-changed'], throw: ['rejected', 'context-changed'] },
     fn: async (client, ctx) => {
       await client.query(`set local role ${ctx.quote(ctx.bypassRole)}`);
       return writeForeignAndRead(client, ctx);

@@ -35,9 +35,31 @@ describe('statementViolations', () => {
     [`alter role app reset app.tenant_id`, []],
     [`alter role app set search_path = app, public`, []],
     [`select set_config('app.tenant_id', $1, (select false))`, ['session-set']],
-    ['set local role tenant_a', []],
+    ['set local role tenant_a', ['context-changed']],
+    ['set local role none', []],
     ['this is not sql', []],
   ])('%s -> %j', (sql, expected) => {
     expect(statementViolations(sql, contextGucs).map((v) => v.code)).toEqual(expected);
+  });
+
+  // Inside a running scope: a transaction-local switch to another tenant is context-changed; the scope's own value is not.
+  const scope = { values: new Map([['app.tenant_id', 'tenant-a'], ['app.user_id', 'user-a']]), parameters: ['tenant-b'] };
+  test.each([
+    [`set local app.tenant_id = 'tenant-b'`, ['context-changed']],
+    [`set local app.tenant_id = 'tenant-a'`, []],
+    [`select set_config('app.tenant_id', $1, true)`, ['context-changed']],
+    [`select set_config('app.tenant_id', 'tenant-a', true)`, []],
+    [`select set_config('app.user_id', lower('X'), true)`, ['context-changed']],
+    [`select set_config('role', 'bypass', true)`, ['context-changed']],
+    ['set local session authorization other', ['context-changed']],
+    ['set local search_path = tenant_b, public', []],
+    [`select set_config('app.tenant_id', $1, false)`, ['session-set']],
+  ])('in a scope: %s -> %j', (sql, expected) => {
+    expect(statementViolations(sql, contextGucs, scope).map((v) => v.code)).toEqual(expected);
+  });
+
+  test('in a scope: a bound parameter equal to the scope’s own value is not a switch', () => {
+    const own = { values: scope.values, parameters: ['tenant-a'] };
+    expect(statementViolations(`select set_config('app.tenant_id', $1, true)`, contextGucs, own)).toEqual([]);
   });
 });
