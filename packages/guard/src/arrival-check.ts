@@ -1,16 +1,18 @@
 import type pg from 'pg';
 import type { AssertionMode } from './scope-options.js';
-import { ARRIVAL_RESET_SQL, enterSql } from './transaction-sql.js';
+import { ARRIVAL_RESET_SQL, enterSql, TEMP_SCHEMA } from './transaction-sql.js';
 
 /** How many connections in a row may arrive off before the scope gives up. */
 const ATTEMPTS = 3;
 // What the context statement names for session state (see enterSql), as opposed to settings.
-const SESSION_STATE = new Set(['temp objects', 'WITH HOLD cursors', 'LISTEN', 'SQL prepared statements']);
+const SESSION_STATE = new Set(['temp objects']);
 // Settings whose role or database default makes every new session arrive off.
 const SESSION_SETTINGS = ['role', 'session_authorization', 'search_path'];
 
 /** What to do after a connection arrived off: it was reset; take another or fail. */
 export interface ArrivalVerdict {
+  /** False when there was nothing to report (a temp schema without temp objects: only the session was replaced). */
+  report: boolean;
   /** `session-state` when the connection carried only session state (temp objects, cursors, …), else `leaked-context`. */
   code: 'leaked-context' | 'session-state';
   retry: boolean;
@@ -25,12 +27,19 @@ export interface ArrivalVerdict {
  * done with a connection that arrived off.
  */
 export class ArrivalCheck {
-  readonly enterSql: string;
+  private readonly firstEnterSql: string;
+  private readonly knownEnterSql: string;
   /** The search_path of a clean session of this pool; learned from the first clean arrival. */
   searchPath: string | undefined;
 
   constructor(private readonly gucs: readonly string[]) {
-    this.enterSql = enterSql(gucs);
+    this.firstEnterSql = enterSql(gucs, true);
+    this.knownEnterSql = enterSql(gucs);
+  }
+
+  /** The context statement: the one that reads the server's default search_path until it is known. */
+  get enterSql(): string {
+    return this.searchPath === undefined ? this.firstEnterSql : this.knownEnterSql;
   }
 
   /** The parameters after the context values: the pool's login role and the known search_path. */
@@ -52,7 +61,12 @@ export class ArrivalCheck {
    */
   async reset(send: (sql: string) => Promise<{ rows: Record<string, unknown>[][] }>, found: string, mode: AssertionMode, attempt: number): Promise<ArrivalVerdict> {
     const { rows } = await send(ARRIVAL_RESET_SQL);
-    const code = found.split(', ').every((reason) => SESSION_STATE.has(reason)) ? 'session-state' : 'leaked-context';
+    // A temp schema outlives its objects: it counts only when temp objects are still there.
+    const tempObjects = rows[1]?.[0]?.temp_objects === true;
+    const reasons = found.split(', ').flatMap((reason) => (reason !== TEMP_SCHEMA ? [reason] : tempObjects ? ['temp objects'] : []));
+    if (reasons.length === 0) return { code: 'session-state', report: false, retry: attempt < ATTEMPTS, message: 'a session with an empty temp schema was replaced', fix: undefined };
+    const what = reasons.join(', ');
+    const code = reasons.every((reason) => SESSION_STATE.has(reason)) ? 'session-state' : 'leaked-context';
     const defaults = String(rows[1]?.[0]?.defaults ?? '')
       .split('\n')
       .filter((line) => line !== '');
@@ -62,14 +76,15 @@ export class ArrivalCheck {
       const names = fromDefaults.map((line) => line.slice(0, line.indexOf('=')));
       return {
         code,
+        report: true,
         retry: false,
-        message: `every new session of this role starts with ${names.join(', ')} set by a role or database default (${fromDefaults.join(', ')}): the connection arrived with ${found}; the session was closed and fn did not run`,
+        message: `every new session of this role starts with ${names.join(', ')} set by a role or database default (${fromDefaults.join(', ')}): the connection arrived with ${what}; the session was closed and fn did not run`,
         fix: `remove the default with ALTER ROLE <application role> RESET ${names[0]} (or ALTER DATABASE <database> RESET ${names[0]}): the context settings, the role and search_path must not have defaults that differ from a clean session`,
       };
     }
-    const what = `the connection arrived with ${found} left by earlier work on the session (set at session level, not transaction-local); the session was closed before fn used it`;
-    if (mode === 'throw') return { code, retry: false, message: `${what}, and the scope failed (throw mode)`, fix: undefined };
-    if (attempt >= ATTEMPTS) return { code, retry: false, message: `${what}; ${ATTEMPTS} connections in a row arrived like this, so the scope failed`, fix: undefined };
-    return { code, retry: true, message: `${what}, and fn ran on another connection`, fix: undefined };
+    const arrived = `the connection arrived with ${what} left by earlier work on the session (set at session level, not transaction-local); the session was closed before fn used it`;
+    if (mode === 'throw') return { code, report: true, retry: false, message: `${arrived}, and the scope failed (throw mode)`, fix: undefined };
+    if (attempt >= ATTEMPTS) return { code, report: true, retry: false, message: `${arrived}; ${ATTEMPTS} connections in a row arrived like this, so the scope failed`, fix: undefined };
+    return { code, report: true, retry: true, message: `${arrived}, and fn ran on another connection`, fix: undefined };
   }
 }

@@ -5,7 +5,7 @@ import { statementViolations } from './statement-violations.js';
 import { TenantScopeViolation, type ViolationCode } from './tenant-scope-violation.js';
 import { ConnectionLane, type QueryConfig } from './connection-lane.js';
 import { NestedTransactions } from './transaction-commands.js';
-import { arrivalFailure, beginSql, CLOSE_SESSION_SQL, contextChangedFailure, nonEmptyValues, sessionCheckSql, verifySql } from './transaction-sql.js';
+import { arrivalFailure, beginSql, CLOSE_SESSION_SQL, contextChangedFailure, nonEmptyValues, SESSION_STATE_PROBE_SQL, sessionCheckSql, verifySql } from './transaction-sql.js';
 import type { ArrivalCheck } from './arrival-check.js';
 
 /** What a transaction needs from the scope that runs it. */
@@ -32,6 +32,8 @@ interface EarlyQuery {
 }
 
 const noop = (): void => undefined;
+// Words without which no statement's text declares a WITH HOLD cursor, LISTENs or PREPAREs (a DO block included).
+const SESSION_STATE_WORDS = /\b(?:hold|listen|prepare)\b/i;
 
 /**
  * One tenant transaction: BEGIN and the context (with the arrival checks), the scoped client
@@ -59,6 +61,8 @@ export class TenantTransaction {
   private firstViolation: TenantScopeViolation | undefined;
   private outsideReported = false;
   private values: readonly string[] = [];
+  /** Whether a statement's text named WITH HOLD, LISTEN or PREPARE (every mode): then the session is probed after COMMIT. */
+  private probeSessionState = false;
   /** The scope's value of each context setting, by setting name (for the statement checks). */
   private ownValues: Map<string, string> | undefined;
   private readonly onConnectionError = (error: Error): void => {
@@ -169,7 +173,7 @@ export class TenantTransaction {
       this.doubt ??= new Error('the connection arrived with session state of its own');
       const verdict = await this.runtime.arrival.reset((sql) => this.lane.sendRecording(sql), found, this.runtime.mode, attempt);
       const violation = new TenantScopeViolation({ code: verdict.code, message: verdict.message, fix: verdict.fix, contextKeys: this.runtime.keys, callSite: this.callSite });
-      this.runtime.report(violation);
+      if (verdict.report) this.runtime.report(violation);
       if (!verdict.retry) {
         this.reentering = false;
         throw violation;
@@ -253,6 +257,8 @@ export class TenantTransaction {
       this.runtime.report(violation);
       return violation;
     }
+    // Costs a regular-expression test: a statement that may leave a WITH HOLD cursor, a LISTEN or an SQL prepared statement gets the probe after COMMIT.
+    if (sql !== undefined && !this.probeSessionState && SESSION_STATE_WORDS.test(sql)) this.probeSessionState = true;
     let refusal: TenantScopeViolation | undefined;
     if (this.runtime.mode !== 'off' && sql !== undefined) {
       const resets: string[] = [];
@@ -325,10 +331,11 @@ export class TenantTransaction {
     const ended = await this.lane.sendRecording(`${verify}; COMMIT${this.sessionCheck()}`);
     if (ended.error === undefined) {
       if (ended.commands[1] === 'ROLLBACK') throw abortedError(this.lane.lastQueryError);
-      this.checkSurvivors(ended.rows[ended.rows.length - 1]?.[0]);
+      if (this.runtime.mode !== 'off') this.checkSurvivors(ended.rows.find((rows) => rows[0] !== undefined && 'survived_0' in rows[0])?.[0]);
       return;
     }
     this.doubt ??= ended.error;
+    if (ended.commands[1] === 'COMMIT') return this.sessionStateLeft(ended.error);
     const changed = contextChangedFailure(ended.error);
     if (changed === undefined) throw ended.error;
     // Nothing was committed; the failed transaction still holds the server connection: roll back and close it.
@@ -342,8 +349,21 @@ export class TenantTransaction {
   /** After COMMIT/ROLLBACK in the same message: the RESETs of what warn mode let through, and in warn/throw the session check. */
   private sessionCheck(): string {
     const resets = [...this.sessionResets].map((reset) => `; ${reset}`).join('');
-    if (this.runtime.mode === 'off' && resets === '') return '';
-    return `${resets}; ${sessionCheckSql(this.runtime.gucs.map((g) => g.guc))}`;
+    const probe = this.probeSessionState ? `; ${SESSION_STATE_PROBE_SQL}` : '';
+    if (this.runtime.mode === 'off') return `${resets}${probe}`;
+    return `${resets}; ${sessionCheckSql(this.runtime.gucs.map((g) => g.guc))}${probe}`;
+  }
+
+  /** The transaction committed; the probe after it closed the session (57P01), or a check after it failed. */
+  private sessionStateLeft(error: Error): void {
+    if ((error as { code?: unknown }).code !== '57P01') {
+      this.runtime.note(`the check after COMMIT failed (${error.message}); the connection was closed`);
+      return;
+    }
+    const message =
+      'the transaction left a WITH HOLD cursor, a LISTEN or an SQL prepared statement on its session; it was committed, and the server closed that session so no later user sees it';
+    const violation = this.raise(this.violation('session-state', message, undefined, this.callSite));
+    if (violation) throw violation;
   }
 
   private checkSurvivors(row: Record<string, unknown> | undefined): void {

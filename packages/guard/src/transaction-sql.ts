@@ -33,40 +33,40 @@ function failWhen(reasons: string, marker: string): string {
 /**
  * The context statement: checks what the connection arrived with and sets each context setting
  * for this transaction from bound parameter `$<i+1>`. Parameters after the values: the pool's
- * login role (`$n+1`, or null) and the search_path every clean session starts with (`$n+2`, or
- * null until the scope has seen one; then the server's own default is read once).
+ * login role (`$n+1`, or null) and the search_path a clean session starts with (`$n+2`; with
+ * `firstArrival` it may be null, and the server's default is read instead).
  *
  * The connection is off when a context setting already has a value, the role is not the login
  * role (SET ROLE, a role default `ALTER ROLE … SET role`), the session user is not the login role,
- * search_path is not the default, or the session holds state a later transaction could read (temp
- * objects, WITH HOLD cursors, LISTEN, SQL prepared statements). Then the statement fails, so
- * nothing pipelined after it (fn's first statement) runs. The target list is evaluated in order:
- * the checks read the connection as it arrived, before the writes that follow.
+ * search_path is not the default, or the session ever made a temp schema (whether it still holds
+ * temp objects is read only then). Then the statement fails, so nothing pipelined after it (fn's
+ * first statement) runs. Every check is a scalar call (no subquery to plan) except the read of
+ * the default on a scope's first arrival. The target list is evaluated in order: the checks read
+ * the connection as it arrived, before the writes that follow.
  */
-export function enterSql(gucs: readonly string[]): string {
+export function enterSql(gucs: readonly string[], firstArrival = false): string {
   const login = `$${gucs.length + 1}`;
-  const path = `$${gucs.length + 2}`;
+  const path = `$${gucs.length + 2}::pg_catalog.text`;
+  const defaultPath = firstArrival ? `COALESCE(${path}, (SELECT s.reset_val FROM pg_catalog.pg_settings s WHERE s.name = 'search_path'))` : path;
   const reasons = [
     ...gucs.map((guc) => `CASE WHEN pg_catalog.current_setting(${literal(guc)}, true) <> '' THEN ${literal(guc)} END`),
     `CASE WHEN current_user <> session_user THEN 'role ' || current_user END`,
     `CASE WHEN session_user <> ${login}::pg_catalog.text THEN 'session user ' || session_user END`,
-    `CASE WHEN pg_catalog.current_setting('search_path') <> COALESCE(${path}::pg_catalog.text, ` +
-      `(SELECT s.reset_val FROM pg_catalog.pg_settings s WHERE s.name = 'search_path')) THEN 'search_path' END`,
-    // Session state a later transaction could read; the temp scan only runs in sessions that ever made a temp schema.
-    `CASE WHEN pg_catalog.pg_my_temp_schema() <> 0 AND EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.relnamespace = pg_catalog.pg_my_temp_schema()) THEN 'temp objects' END`,
-    `CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_cursor() p WHERE p.is_holdable) THEN 'WITH HOLD cursors' END`,
-    `CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_listening_channels()) THEN 'LISTEN' END`,
-    `CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_prepared_statement() p WHERE p.from_sql) THEN 'SQL prepared statements' END`,
+    `CASE WHEN pg_catalog.current_setting('search_path') <> ${defaultPath} THEN 'search_path' END`,
+    `CASE WHEN pg_catalog.pg_my_temp_schema() <> 0 THEN ${literal(TEMP_SCHEMA)} END`,
   ];
   const columns = [
-    `${failWhen(`a.reasons`, ARRIVAL)} AS arrival`,
-    `a.search_path`,
+    `CAST(${literal(ARRIVAL)} || NULLIF(pg_catalog.concat_ws(', ', ${reasons.join(', ')}), '') AS pg_catalog.int4) AS arrival`,
+    `pg_catalog.current_setting('search_path') AS search_path`,
     // Session advisory locks left by earlier work are released (they cannot be read cheaply).
     `pg_catalog.pg_advisory_unlock_all() AS unlocked`,
     ...gucs.map((guc, i) => `pg_catalog.set_config(${literal(guc)}, $${i + 1}, true) AS set_${i}`),
   ];
-  return `SELECT ${columns.join(', ')} FROM (SELECT pg_catalog.concat_ws(', ', ${reasons.join(', ')}) AS reasons, pg_catalog.current_setting('search_path') AS search_path OFFSET 0) AS a`;
+  return `SELECT ${columns.join(', ')}`;
 }
+
+/** What the context statement names for a session that ever made a temp schema. */
+export const TEMP_SCHEMA = 'temp schema';
 
 /** What an arrival failure named (`app.tenant_id`, `role x`, `search_path`, …), or undefined for another error. */
 export function arrivalFailure(error: unknown): string | undefined {
@@ -114,6 +114,15 @@ export function sessionCheckSql(gucs: readonly string[]): string {
 }
 
 /**
+ * Sent right after COMMIT (same message) when a statement's text named WITH HOLD, LISTEN or
+ * PREPARE: the server closes its own session if it holds a WITH HOLD cursor, a LISTEN or an SQL
+ * prepared statement, so no later user of the server connection sees them.
+ */
+export const SESSION_STATE_PROBE_SQL =
+  'SELECT CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_cursor() p WHERE p.is_holdable UNION ALL SELECT FROM pg_catalog.pg_listening_channels() ' +
+  'UNION ALL SELECT FROM pg_catalog.pg_prepared_statement() s WHERE s.from_sql) THEN pg_catalog.pg_terminate_backend(pg_catalog.pg_backend_pid()) END AS closed';
+
+/**
  * Ends what is left of a session whose state is off, in the message that ends its transaction:
  * back to the login role (so it may signal its own backend), then the server closes the session
  * itself. A new session has no settings, temp objects, cursors, LISTENs, prepared statements or
@@ -130,7 +139,8 @@ export const ARRIVAL_RESET_SQL = [
   'ROLLBACK',
   `SELECT pg_catalog.array_to_string(ARRAY(SELECT pg_catalog.unnest(d.setconfig) FROM pg_catalog.pg_db_role_setting d ` +
     `WHERE d.setrole IN (0, (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = session_user)) ` +
-    `AND d.setdatabase IN (0, (SELECT b.oid FROM pg_catalog.pg_database b WHERE b.datname = pg_catalog.current_database()))), e'\\n') AS defaults`,
+    `AND d.setdatabase IN (0, (SELECT b.oid FROM pg_catalog.pg_database b WHERE b.datname = pg_catalog.current_database()))), e'\\n') AS defaults, ` +
+    `EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.relnamespace = pg_catalog.pg_my_temp_schema()) AS temp_objects`,
   CLOSE_SESSION_SQL,
 ].join('; ');
 
