@@ -1,26 +1,31 @@
+import { analyzeSql, transactionControlHazards } from '@tenant-scope/sql-analyzer';
+
 /** What a statement an ORM sends to manage its own transaction asks for. */
 export type TransactionCommand = 'begin' | 'commit' | 'rollback';
 
-// Short statements only: the ORMs send these commands alone ('BEGIN', 'begin', 'BEGIN;',
-// 'start transaction isolation level …'); anything longer is left to the analyzer.
+// A cheap gate before asking the analyzer: the ORMs send these commands alone ('BEGIN', 'begin',
+// 'BEGIN;', 'start transaction isolation level …', 'commit', 'ROLLBACK'), so only short texts
+// starting with one of these words are parsed (once per distinct text: the analyzer caches).
 const MAX_LENGTH = 120;
-const BEGIN = /^(?:begin|start\s+transaction)(?:\s+(?:work|transaction)\b)?(?:\s+(?:isolation\s+level\s+[a-z ]+|read\s+(?:only|write)|(?:not\s+)?deferrable)(?:\s*,?\s*)?)*$/;
-const COMMIT = /^(?:commit|end)(?:\s+(?:work|transaction))?$/;
-const ROLLBACK = /^(?:rollback|abort)(?:\s+(?:work|transaction))?$/;
+const FIRST_WORD = /^\s*(?:begin|start|commit|end|rollback|abort)\b/i;
 
 /**
- * `begin`, `commit` or `rollback` when `sql` is one plain transaction-control statement (no
- * savepoint, no AND CHAIN, no PREPARED), else undefined. Inside a scope the tenant transaction is
- * already open, so these become SAVEPOINT, RELEASE SAVEPOINT and ROLLBACK TO SAVEPOINT.
+ * `begin`, `commit` or `rollback` when `sql` is one statement that begins or ends the
+ * transaction (the analyzer's `transactionControlHazards`: `begins-transaction`, or
+ * `ends-transaction` without AND CHAIN, not PREPARE TRANSACTION), else undefined. Inside a scope
+ * the tenant transaction is already open, so these become SAVEPOINT, RELEASE SAVEPOINT and
+ * ROLLBACK TO SAVEPOINT.
  */
 export function transactionCommand(sql: string): TransactionCommand | undefined {
-  if (sql.length > MAX_LENGTH) return undefined;
-  const statement = sql.trim().replace(/;\s*$/, '').trim().toLowerCase().replace(/\s+/g, ' ');
-  if (statement.includes(';') || statement.includes('--') || statement.includes('/*')) return undefined;
-  if (BEGIN.test(statement)) return 'begin';
-  if (COMMIT.test(statement)) return 'commit';
-  if (ROLLBACK.test(statement)) return 'rollback';
-  return undefined;
+  if (sql.length > MAX_LENGTH || !FIRST_WORD.test(sql)) return undefined;
+  const { statements, facts } = analyzeSql(sql);
+  const fact = facts[0];
+  if (statements.length !== 1 || facts.length !== 1 || fact?.kind !== 'transaction-control') return undefined;
+  const hazards = transactionControlHazards(fact);
+  if (hazards.includes('begins-transaction')) return 'begin';
+  if (!hazards.includes('ends-transaction') || hazards.includes('chains')) return undefined;
+  if (fact.operation === 'commit') return 'commit';
+  return fact.operation === 'rollback' ? 'rollback' : undefined;
 }
 
 /**
