@@ -10,9 +10,13 @@ import { buildSchemaModel } from './model/replay.js';
 import type { ParsedFile, SqlFile } from './model/replay.js';
 import { ignoreProblems, isIgnored, readInlineIgnores, UNKNOWN_IGNORE_RULE, UNUSED_IGNORE_RULE } from './inline-ignores.js';
 import type { InlineIgnores } from './inline-ignores.js';
+import { contextFunctionsOf } from './context-sources.js';
+import { withoutExtensionSchemas } from './extension-schemas.js';
 import { isConfigProblem, validateLintConfig } from './lint-config.js';
 import type { ConfigProblem, LintConfig } from './lint-config.js';
 import { escapeControlCharacters } from './control-characters.js';
+import { isPreludeFile, platformPresetFor, preludeFile } from './platform-preset.js';
+import type { PlatformPreset } from './platform-preset.js';
 import { formatMessage } from './rule.js';
 import type { LintRule, RuleContext, Severity } from './rule.js';
 import { sqlLintRules } from './rules.js';
@@ -61,22 +65,32 @@ export function knownRuleIds(extraRules: readonly LintRule[] = []): string[] {
   ];
 }
 
-/** Builds the rule context from a configuration. */
-export function ruleContext(model: SchemaModel, config: LintConfig, appRole: string | null = null, appRoleAccess: AppRoleAccess | null = null): RuleContext {
+/** Builds the rule context from a configuration and the platform preset in effect. */
+export function ruleContext(
+  model: SchemaModel,
+  config: LintConfig,
+  appRole: string | null = null,
+  appRoleAccess: AppRoleAccess | null = null,
+  platform: PlatformPreset | null = null,
+): RuleContext {
+  const gucs = config.contextGucs ? [...config.contextGucs, ...(platform?.contextGucs ?? [])] : null;
   return {
-    model,
+    model: withoutExtensionSchemas(model, config.extensionSchemas),
     appRole,
     appRoleAccess,
     tenantColumns: config.tenantColumns ?? ['tenant_id'],
-    contextGucs: config.contextGucs ? new Set(config.contextGucs.map((g) => g.toLowerCase())) : null,
+    contextGucs: gucs ? new Set(gucs.map((g) => g.toLowerCase())) : null,
+    contextFunctions: contextFunctionsOf(config.contextFunctions),
+    platform,
   };
 }
 
-/** The severity a rule runs at, or `off`. */
-function severityOf(rule: LintRule, config: LintConfig): Severity | 'off' {
-  const configured = config.rules?.[rule.id];
+/** The severity a rule runs at, or `off`: the configuration's, the platform's, then the rule's own. */
+function severityOf(rule: LintRule, config: LintConfig, platform: PlatformPreset | null): Severity | 'off' {
+  const configured = config.rules?.[rule.id] ?? platform?.rules[rule.id];
   if (configured) return configured;
   if (rule.id === 'unknown-context-guc' && !config.contextGucs) return 'off';
+  if (rule.meta.strictOnly && config.ruleSet !== 'strict') return 'off';
   return rule.meta.severity;
 }
 
@@ -89,13 +103,15 @@ export function runRules(
   appRole: string | null = null,
   appRoleAccess: AppRoleAccess | null = null,
 ): Finding[] {
-  const context = ruleContext(model, config, appRole, appRoleAccess);
-  const isIgnoredFile = config.ignore && config.ignore.length > 0 ? picomatch(config.ignore, { dot: true }) : () => false;
+  const platform = platformPresetFor(config, [...texts].map(([path, { text }]) => ({ path, text })));
+  const context = ruleContext(model, config, appRole, appRoleAccess, platform);
+  const ignoredGlob = config.ignore && config.ignore.length > 0 ? picomatch(config.ignore, { dot: true }) : () => false;
+  const isIgnoredFile = (file: string): boolean => isPreludeFile(file) || ignoredGlob(file);
   const lines = new Map<string, LineIndex>();
   const findings: Finding[] = [];
   const seen = new Set<string>();
   for (const rule of rules) {
-    const severity = severityOf(rule, config);
+    const severity = severityOf(rule, config, platform);
     if (severity === 'off') continue;
     for (const report of rule.check(context)) {
       const { file, range } = report.source;
@@ -177,7 +193,8 @@ function ignoreCommentFindings(
   isIgnoredFile: (path: string) => boolean,
   known: readonly string[],
 ): Finding[] {
-  const running = new Set(rules.filter((rule) => severityOf(rule, config) !== 'off').map((rule) => rule.id));
+  const platform = platformPresetFor(config, [...texts].map(([path, { text }]) => ({ path, text })));
+  const running = new Set(rules.filter((rule) => severityOf(rule, config, platform) !== 'off').map((rule) => rule.id));
   if ((config.rules?.[UNANALYZABLE_RULE] ?? 'warn') !== 'off') running.add(UNANALYZABLE_RULE);
   const knownIds = new Set(known);
   const lines = new Map<string, LineIndex>();
@@ -205,7 +222,10 @@ export function lintSql(options: LintSqlOptions): LintSqlResult {
   if (isConfigProblem(validated)) return { findings: [], model: buildSchemaModel([]).model, configProblem: validated };
   const config = validated;
   const files = options.files.map((f) => ({ path: f.path, text: upMigrationText(f.text) }));
-  const { model, files: parsed } = buildSchemaModel(files, { searchPath: config.searchPath });
+  // A platform's own objects are replayed first, as the platform creates them before any migration.
+  const platform = platformPresetFor(config, files);
+  const history = platform ? [preludeFile(platform), ...files] : files;
+  const { model, files: parsed } = buildSchemaModel(history, { searchPath: config.searchPath });
   const texts = new Map(
     parsed.map((f) => [f.path, { text: f.text, ignores: f.error ? null : readInlineIgnores(f.text, f.statements) }] as const),
   );
@@ -213,7 +233,7 @@ export function lintSql(options: LintSqlOptions): LintSqlResult {
   const parseSeverity = config.rules?.[PARSE_ERROR_RULE] ?? 'error';
   const isIgnoredFile = config.ignore && config.ignore.length > 0 ? picomatch(config.ignore, { dot: true }) : () => false;
   for (const file of parsed) {
-    if (!file.error || parseSeverity === 'off' || isIgnoredFile(file.path)) continue;
+    if (!file.error || parseSeverity === 'off' || isIgnoredFile(file.path) || isPreludeFile(file.path)) continue;
     const index = new LineIndex(file.text);
     const end = index.positionAt(Math.min(file.text.length, file.error.offset + 1));
     findings.push({

@@ -1,9 +1,9 @@
 /**
  * Judgements over a policy's expressions that several rules share: which setting reads it makes
- * (also inside functions it calls), whether it ties the tenant column to the tenant context, and
- * whether it lets every row through.
+ * (also inside functions it calls), and whether it lets every row through. Whether it ties rows
+ * to the context is policy-scope.ts.
  */
-import { calledFunctionName, constantText, isContextSetting, nameParts, nodeOf, unwrapNode, walkTree } from '@tenant-scope/sql-analyzer';
+import { calledFunctionName, constantText, nameParts, nodeOf, unwrapNode, walkTree } from '@tenant-scope/sql-analyzer';
 import type { GucRead, NodeOfType } from '@tenant-scope/sql-analyzer';
 import { resolveFunction, resolveFunctionName } from './model/lookups.js';
 import type { RuleContext } from './rule.js';
@@ -96,81 +96,8 @@ export function policyReadsWhere(context: RuleContext, keep: (read: GucRead) => 
   return found;
 }
 
-function isContextName(context: RuleContext, name: string): boolean {
-  return isContextSetting(name.toLowerCase(), { contextGucs: context.contextGucs });
-}
-
-/** Whether an expression reads tenant context: `current_setting` of a context setting, or a model function whose body does (or a function it calls). */
-export function carriesTenantContext(context: RuleContext, node: unknown): boolean {
-  let found = false;
-  walkTree(node, (type, body) => {
-    if (found || type !== 'FuncCall') return;
-    const { name } = calledFunctionName(body);
-    if (name === 'current_setting') {
-      const settingName = constantText(body.args?.[0]);
-      if (settingName !== undefined && isContextName(context, settingName)) found = true;
-      return;
-    }
-    const fn = resolveFunction(context.model, body);
-    const readsContext = (f: FunctionModel): boolean => f.reads.some((r) => r.name !== null && isContextName(context, r.name));
-    if (fn && reachableFunctions(context, fn).some(readsContext)) found = true;
-  });
-  return found;
-}
-
-/** The column a side of a comparison names (through casts), lowercased. */
-function columnName(node: unknown): string | undefined {
-  const cast = nodeOf(node, 'TypeCast');
-  if (cast) return columnName(cast.arg);
-  const fields = nameParts(nodeOf(node, 'ColumnRef')?.fields);
-  return fields[fields.length - 1]?.toLowerCase();
-}
-
 function operatorOf(expr: NodeOfType<'A_Expr'>): string {
   return nameParts(expr.name).join('.');
-}
-
-/**
- * Whether an expression restricts rows to the tenant context: a conjunct (or every disjunct)
- * compares the tenant column with `=`, `IN` or `= ANY` to something that reads the context.
- */
-export function tiesTenantColumn(context: RuleContext, node: unknown, tenantColumn: string): boolean {
-  const wrapped = unwrapNode(node);
-  if (!wrapped) return false;
-  if (wrapped.type === 'BoolExpr') {
-    const { boolop, args = [] } = wrapped.body;
-    if (boolop === 'AND_EXPR') return args.some((a) => tiesTenantColumn(context, a, tenantColumn));
-    if (boolop === 'OR_EXPR') return args.length > 0 && args.every((a) => tiesTenantColumn(context, a, tenantColumn));
-    return false;
-  }
-  if (wrapped.type === 'A_Expr') {
-    const body = wrapped.body;
-    const kind = body.kind;
-    const equality = (kind === 'AEXPR_OP' || kind === 'AEXPR_OP_ANY' || kind === 'AEXPR_IN') && ['=', 'IS NOT DISTINCT FROM'].includes(operatorOf(body));
-    const notDistinct = kind === 'AEXPR_NOT_DISTINCT';
-    if (!equality && !notDistinct) return false;
-    const pairs: [unknown, unknown][] = [
-      [body.lexpr, body.rexpr],
-      [body.rexpr, body.lexpr],
-    ];
-    return pairs.some(([column, other]) => columnName(column) === tenantColumn && carriesTenantContext(context, other));
-  }
-  if (wrapped.type === 'SubLink') {
-    const body = wrapped.body;
-    if (body.subLinkType === 'ANY_SUBLINK') {
-      return columnName(body.testexpr) === tenantColumn && carriesTenantContext(context, body.subselect);
-    }
-    if (body.subLinkType === 'EXISTS_SUBLINK') return carriesTenantContext(context, body.subselect) && mentionsColumn(body.subselect, tenantColumn);
-  }
-  return false;
-}
-
-function mentionsColumn(node: unknown, column: string): boolean {
-  let found = false;
-  walkTree(node, (type, body) => {
-    if (type === 'ColumnRef' && columnName({ ColumnRef: body }) === column) found = true;
-  });
-  return found;
 }
 
 function readsSetting(node: unknown): boolean {
@@ -182,33 +109,43 @@ function readsSetting(node: unknown): boolean {
 }
 
 function sameColumn(a: unknown, b: unknown): boolean {
-  const fa = nameParts(nodeOf(a, 'ColumnRef')?.fields).join('.').toLowerCase();
-  return fa !== '' && fa === nameParts(nodeOf(b, 'ColumnRef')?.fields).join('.').toLowerCase();
+  const fa = nameParts(nodeOf(a, 'ColumnRef')?.fields).join('.');
+  return fa !== '' && fa === nameParts(nodeOf(b, 'ColumnRef')?.fields).join('.');
 }
 
+/** Why an expression lets every row through. */
+export interface AlwaysTrue {
+  reason: string;
+  /** True when it lets every row through only when the context is missing (a fail-open form), not always. */
+  whenContextMissing: boolean;
+}
+
+const always = (reason: string): AlwaysTrue => ({ reason, whenContextMissing: false });
+const whenMissing = (reason: string): AlwaysTrue => ({ reason, whenContextMissing: true });
+
 /** A disjunct that is true exactly when the context is missing: `current_setting(…) IS NULL`, `current_setting(…) = ''`. */
-function failsOpen(node: unknown): string | undefined {
+function failsOpen(node: unknown): AlwaysTrue | undefined {
   const test = nodeOf(node, 'NullTest');
-  if (test?.nulltesttype === 'IS_NULL' && readsSetting(test.arg)) return 'it lets every row through when the setting is NULL (`… IS NULL OR …`)';
+  if (test?.nulltesttype === 'IS_NULL' && readsSetting(test.arg)) return whenMissing('it lets every row through when the setting is NULL (`… IS NULL OR …`)');
   const expr = nodeOf(node, 'A_Expr');
   if (expr?.kind === 'AEXPR_OP' && operatorOf(expr) === '=') {
     for (const [a, b] of [
       [expr.lexpr, expr.rexpr],
       [expr.rexpr, expr.lexpr],
     ] as const) {
-      if (readsSetting(a) && constantText(b) === '') return "it lets every row through when the setting is empty (`… = '' OR …`)";
+      if (readsSetting(a) && constantText(b) === '') return whenMissing("it lets every row through when the setting is empty (`… = '' OR …`)");
     }
   }
   return undefined;
 }
 
 /** Why an expression lets every row through (or every row when the context is missing), or undefined. */
-export function alwaysTrueReason(node: unknown): string | undefined {
+export function alwaysTrueReason(node: unknown): AlwaysTrue | undefined {
   const wrapped = unwrapNode(node);
   if (!wrapped) return undefined;
   switch (wrapped.type) {
     case 'A_Const':
-      return constantText(node) === 'true' ? 'it is the constant `true`' : undefined;
+      return constantText(node) === 'true' ? always('it is the constant `true`') : undefined;
     case 'TypeCast':
       return alwaysTrueReason(wrapped.body.arg);
     case 'A_Expr': {
@@ -216,15 +153,15 @@ export function alwaysTrueReason(node: unknown): string | undefined {
       if (body.kind !== 'AEXPR_OP' || operatorOf(body) !== '=') return undefined;
       const left = constantText(body.lexpr);
       const right = constantText(body.rexpr);
-      if (left !== undefined && left === right) return `it compares two equal constants (\`${left} = ${right}\`)`;
-      if (sameColumn(body.lexpr, body.rexpr)) return 'it compares a column with itself';
+      if (left !== undefined && left === right) return always(`it compares two equal constants (\`${left} = ${right}\`)`);
+      if (sameColumn(body.lexpr, body.rexpr)) return always('it compares a column with itself');
       for (const [column, other] of [
         [body.lexpr, body.rexpr],
         [body.rexpr, body.lexpr],
       ] as const) {
         const args = nodeOf(other, 'CoalesceExpr')?.args ?? [];
         if (args.length > 1 && args.slice(1).some((a) => sameColumn(a, column))) {
-          return 'its COALESCE falls back to the column itself, which matches every row when the setting is missing';
+          return whenMissing('its COALESCE falls back to the column itself, which matches every row when the setting is missing');
         }
       }
       return undefined;
@@ -233,23 +170,25 @@ export function alwaysTrueReason(node: unknown): string | undefined {
       const { boolop, args = [] } = wrapped.body;
       if (boolop === 'OR_EXPR') {
         for (const arg of args) {
-          const reason = alwaysTrueReason(arg);
-          if (reason) return `one of its OR branches is always true: ${reason}`;
+          const found = alwaysTrueReason(arg);
+          if (found) return { ...found, reason: `one of its OR branches is always true: ${found.reason}` };
           const open = failsOpen(arg);
           if (open) return open;
         }
         return undefined;
       }
       if (boolop === 'AND_EXPR') {
-        const reasons = args.map(alwaysTrueReason);
-        return reasons.length > 0 && reasons.every((r) => r !== undefined) ? reasons[0] : undefined;
+        const found = args.map(alwaysTrueReason);
+        if (found.length === 0 || found.some((r) => r === undefined)) return undefined;
+        const first = found[0] as AlwaysTrue;
+        return { reason: first.reason, whenContextMissing: found.some((r) => r?.whenContextMissing) };
       }
       return undefined;
     }
     case 'CoalesceExpr': {
       const args = wrapped.body.args ?? [];
       const fallback = args.slice(1).find((a) => constantText(a) === 'true');
-      return fallback ? 'its COALESCE falls back to `true` when the setting is missing' : undefined;
+      return fallback ? whenMissing('its COALESCE falls back to `true` when the setting is missing') : undefined;
     }
     default:
       return undefined;

@@ -5,7 +5,9 @@
 import { isContextSetting } from '@tenant-scope/sql-analyzer';
 import type { GucRead, GucWrite } from '@tenant-scope/sql-analyzer';
 import type { AppRoleAccess } from './app-role-access.js';
+import type { ContextFunction } from './context-sources.js';
 import type { SchemaModel, StatementSource, TableModel } from './model/schema-model.js';
+import type { PlatformPreset } from './platform-preset.js';
 
 /** How bad a finding is; `info` is a note about what the linter could not check, never a failure. */
 export type Severity = 'error' | 'warn' | 'info';
@@ -15,8 +17,12 @@ export interface RuleContext {
   model: SchemaModel;
   /** Names of tenant columns, in order of preference (default `tenant_id`). */
   tenantColumns: readonly string[];
-  /** The configured context settings (lowercased), or null when none are configured. */
+  /** The configured context settings (lowercased, with the platform's), or null when none are configured. */
   contextGucs: ReadonlySet<string> | null;
+  /** The configured context functions, with the platform's. */
+  contextFunctions: readonly ContextFunction[];
+  /** The platform preset in effect, or null. */
+  platform: PlatformPreset | null;
   /** The role the application connects as (live audit `--app-role`), lowercased, or null. */
   appRole: string | null;
   /** What the app role can become and read, from the live catalog (audit with `--app-role` only). */
@@ -43,6 +49,8 @@ export interface LintRule {
     messages: Record<string, string>;
     /** Path of the rule's doc, relative to the package. */
     docs: string;
+    /** Runs only with `"ruleSet": "strict"` (or when configured in `rules`): a hint, not a defect. */
+    strictOnly?: boolean;
   };
   check(context: RuleContext): RuleReport[];
 }
@@ -62,9 +70,28 @@ export function isContextGuc(context: RuleContext, fact: GucRead | GucWrite): bo
   return isContextSetting(fact.name, { contextGucs: context.contextGucs });
 }
 
-/** The table's tenant column name, when it has one. */
+/**
+ * The column a `tenantColumns` entry names, as PostgreSQL would: `"companyId"` (quoted) is that
+ * exact name; `companyId` (unquoted) is the column written so (quoted in the DDL), else the name
+ * folded to lower case, as an unquoted identifier in the DDL is stored.
+ */
+export function columnNamed(table: TableModel, entry: string): string | undefined {
+  if (entry.length > 1 && entry.startsWith('"') && entry.endsWith('"')) {
+    const exact = entry.slice(1, -1).replaceAll('""', '"');
+    return table.columns.has(exact) ? exact : undefined;
+  }
+  if (table.columns.has(entry)) return entry;
+  const folded = entry.toLowerCase();
+  return table.columns.has(folded) ? folded : undefined;
+}
+
+/** The table's tenant column name (as the table stores it), when it has one. */
 export function tenantColumnOf(context: RuleContext, table: TableModel): string | undefined {
-  return context.tenantColumns.find((name) => table.columns.has(name));
+  for (const entry of context.tenantColumns) {
+    const column = columnNamed(table, entry);
+    if (column !== undefined) return column;
+  }
+  return undefined;
 }
 
 /** `schema.name` as a person writes it (without `public.`). */

@@ -1,7 +1,9 @@
 /**
  * Reads the rule fixtures: `fixtures/<rule-id>/{invalid,valid}/<case>.sql` (one file) or
  * `<case>/` (a history of files, applied in natural order), with the expected findings written in
- * the SQL as `-- expect: <rule-id> <line>:<column>` (in the file where the finding is).
+ * the SQL as `-- expect: <rule-id> <line>:<column>` (in the file where the finding is). The rule's
+ * `config.json` applies to all its cases; a case may add its own (`<case>.config.json` beside a
+ * file, `config.json` inside a folder), merged over it.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -57,7 +59,9 @@ export function readFixtureCases(): FixtureCase[] {
         const expected = files.flatMap((file) =>
           [...file.text.matchAll(EXPECT)].map((m) => ({ file: file.path, ruleId: m[1] as string, line: Number(m[2]), column: Number(m[3]) })),
         );
-        cases.push({ ruleId, kind, name: entry, files, expected, config });
+        const ownConfigPath = entry.endsWith('.sql') ? join(dir, entry.replace(/\.sql$/, '.config.json')) : join(dir, entry, 'config.json');
+        const ownConfig = existsSync(ownConfigPath) ? (JSON.parse(readFileSync(ownConfigPath, 'utf8')) as LintConfig) : {};
+        cases.push({ ruleId, kind, name: entry, files, expected, config: { ...config, ...ownConfig } });
       }
     }
   }

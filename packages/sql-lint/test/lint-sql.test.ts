@@ -26,7 +26,6 @@ describe('lintSql', () => {
       ],
     });
     expect(findings.map(where)).toEqual([
-      '001_orders.sql:5:30 current-setting-missing-ok',
       '001_orders.sql:5:30 current-setting-unguarded-cast',
       '002_broken.sql:3:7 parse-error',
       '003_notes.sql:1:1 rls-not-enabled',
@@ -47,7 +46,7 @@ describe('lintSql', () => {
   test('findings carry 1-based start and exclusive end positions and the configured severity', () => {
     const { findings } = lintSql({
       files: [{ path: 'a.sql', text: unsafeTable }],
-      config: { rules: { 'current-setting-unguarded-cast': 'warn', 'policy-per-row-setting': 'off' } },
+      config: { rules: { 'current-setting-unguarded-cast': 'warn' } },
     });
     expect(findings).toEqual([
       {
@@ -56,12 +55,26 @@ describe('lintSql', () => {
         column: 30,
         endLine: 5,
         endColumn: 62,
-        ruleId: 'current-setting-missing-ok',
-        severity: 'error',
-        message: expect.stringContaining("`current_setting('app.tenant_id')` raises"),
+        ruleId: 'current-setting-unguarded-cast',
+        severity: 'warn',
+        message: expect.stringContaining("`current_setting('app.tenant_id')` has no missing_ok and is cast to uuid without NULLIF(…, '')"),
       },
-      expect.objectContaining({ line: 5, column: 30, ruleId: 'current-setting-unguarded-cast', severity: 'warn' }),
     ]);
+  });
+
+  test('one defect, one finding: a read without missing_ok that is also cast bare is reported once, with the fix for both', () => {
+    const text = unsafeTable.replace("current_setting('app.tenant_id')::uuid", "current_setting('app.tenant_id')::uuid or tenant_id = current_setting('app.tenant_id')::uuid");
+    const { findings } = lintSql({ files: [{ path: 'a.sql', text }] });
+    expect(findings.map(where)).toEqual(['a.sql:5:30 current-setting-unguarded-cast', 'a.sql:5:84 current-setting-unguarded-cast']);
+    expect(findings[0]?.message).toContain("read it as NULLIF(current_setting('app.tenant_id', true), '') before the cast");
+  });
+
+  test('policy-per-row-setting is a hint of the strict set: off by default, on with "ruleSet": "strict" or in "rules"', () => {
+    const text = unsafeTable.replace("(select current_setting('app.tenant_id')::uuid)", "nullif(current_setting('app.tenant_id', true), '')::uuid");
+    const ids = (config: object): string[] => lintSql({ files: [{ path: 'a.sql', text }], config }).findings.map(where);
+    expect(ids({})).toEqual([]);
+    expect(ids({ ruleSet: 'strict' })).toEqual(['a.sql:5:29 policy-per-row-setting']);
+    expect(ids({ rules: { 'policy-per-row-setting': 'warn' } })).toEqual(['a.sql:5:29 policy-per-row-setting']);
   });
 
   test('-- tenant-scope-ignore silences the listed rules for the next statement only', () => {

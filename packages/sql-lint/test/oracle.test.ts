@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { auditDatabase } from '../src/audit-database.js';
 import { lintSql } from '../src/index.js';
 import type { SchemaModel } from '../src/index.js';
+import { platformPresetFor } from '../src/platform-preset.js';
 import { readFixtureCases } from './fixture-cases.js';
 
 /** Cases that do not run on a real server on purpose, and why. */
@@ -29,9 +30,9 @@ const HISTORY_ONLY: Record<string, string> = {
   'rls-weakened invalid/disabled-later': 'DISABLE after ENABLE',
   'rls-weakened invalid/disabled-twice-same-file.sql': 'DISABLE after ENABLE',
   'rls-weakened invalid/no-force-later': 'NO FORCE after FORCE (the audit reports rls-not-forced)',
+  'rls-weakened invalid/dropped-again-after-rebuild': 'DROP POLICY',
   'rls-weakened invalid/policy-dropped': 'DROP POLICY',
   'rls-weakened invalid/replaced-by-select-only': 'DROP POLICY',
-  'rls-weakened invalid/replaced-by-weaker-policy': 'DROP POLICY',
   'security-definer-rls-bypass valid/rls-disabled-table': 'DISABLE after ENABLE',
   'session-context-set invalid/two-files': 'a DO block',
   'unknown-context-guc invalid/other-namespace.sql': 'a top-level SELECT',
@@ -116,7 +117,17 @@ describe('the model agrees with PostgreSQL', () => {
     const database = new URL(url).pathname.slice(1);
     const client = await postgres.connect({ database });
     let failure: string | null = null;
+    // A platform's own objects exist before the first migration: its prelude runs first, and what
+    // the audit finds in them alone is not the fixture's.
+    const platform = platformPresetFor(fixture.config, fixture.files);
+    let platformFindings: string[] = [];
     try {
+      if (platform) {
+        await client.query(platform.prelude);
+        const alone = await auditDatabase({ databaseUrl: url, config: fixture.config });
+        if ('problem' in alone) throw new Error(alone.problem.message);
+        platformFindings = alone.findings.map((f) => `${f.ruleId} ${f.file}`);
+      }
       for (const file of fixture.files) {
         try {
           // Each file starts on the configured search_path, as the model assumes.
@@ -143,8 +154,9 @@ describe('the model agrees with PostgreSQL', () => {
       // The audit judges the same final state, so it finds the same rules, except where a rule needs the history.
       const ruleIds = (findings: { ruleId: string }[]): string[] => findings.map((f) => f.ruleId).filter((id) => id !== 'role-bypasses-rls').sort();
       const fromFiles = ruleIds(lintSql({ files: fixture.files, config: fixture.config }).findings);
-      if (HISTORY_ONLY[label]) expect(ruleIds(audit.findings)).not.toEqual(fromFiles);
-      else expect(ruleIds(audit.findings)).toEqual(fromFiles);
+      const fromCatalog = ruleIds(audit.findings.filter((f) => !platformFindings.includes(`${f.ruleId} ${f.file}`)));
+      if (HISTORY_ONLY[label]) expect(fromCatalog).not.toEqual(fromFiles);
+      else expect(fromCatalog).toEqual(fromFiles);
     } finally {
       await client.end();
       const admin = await postgres.connect();

@@ -96,9 +96,7 @@ describe('--format sarif', () => {
     expect(rows).toEqual([
       'migrations/001_orders.sql:1:1 error rls-not-enabled rls-not-enabled',
       'migrations/001_orders.sql:1:1 warning tenant-column-nullable tenant-column-nullable',
-      'migrations/002_invoices.sql:5:22 error current-setting-missing-ok current-setting-missing-ok',
       'migrations/002_invoices.sql:5:22 error current-setting-unguarded-cast current-setting-unguarded-cast',
-      'migrations/002_invoices.sql:5:22 warning policy-per-row-setting policy-per-row-setting',
       'migrations/003_invoice_totals.sql:1:1 error view-bypasses-rls view-bypasses-rls',
       'migrations/004_broken.sql:1:8 error parse-error parse-error',
       'migrations/005%20support%20role.sql:1:1 warning role-bypasses-rls role-bypasses-rls',

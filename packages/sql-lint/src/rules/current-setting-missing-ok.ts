@@ -17,7 +17,11 @@ export const currentSettingMissingOk = defineRule({
     },
   },
   check(context) {
-    const raises = (read: GucRead): boolean => read.target === 'custom' && contextReadHazards(read).includes('raises-when-unset');
+    // A read that is also cast without NULLIF is one defect, reported once by current-setting-unguarded-cast.
+    const raises = (read: GucRead): boolean => {
+      const hazards = contextReadHazards(read);
+      return read.target === 'custom' && hazards.includes('raises-when-unset') && !hazards.includes('cast-without-nullif');
+    };
     return policyReadsWhere(context, raises).map(({ read, file, via, policy, table }): RuleReport => ({
       source: { file, range: read.range },
       messageId: 'raisesWhenUnset',

@@ -7,7 +7,7 @@ export const policyMissingTenantPredicate = defineRule({
   id: 'policy-missing-tenant-predicate',
   meta: {
     severity: 'error',
-    description: 'A permissive policy on a tenant table does not tie the tenant column to a context setting in USING or WITH CHECK.',
+    description: 'A permissive policy on a tenant table does not tie its rows to the tenant context (or, for rows it reads, to the identity in context) in USING or WITH CHECK.',
     help: "Compare the tenant column with the context: USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid), and the same WITH CHECK.",
     messages: {
       missingTenantPredicate:
@@ -22,7 +22,7 @@ export const policyMissingTenantPredicate = defineRule({
       for (const policy of table.policies.values()) {
         // Restrictive policies only narrow what permissive ones allow; always-true ones have their own rule.
         if (!policy.permissive || isAlwaysTrue(policy)) continue;
-        const missing = clausesWithoutTenantTie(context, policy, column);
+        const missing = clausesWithoutTenantTie(context, policy, table, column);
         if (missing.length === 0) continue;
         reports.push({
           source: policy.source,

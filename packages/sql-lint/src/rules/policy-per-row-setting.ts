@@ -7,6 +7,7 @@ export const policyPerRowSetting = defineRule({
   id: 'policy-per-row-setting',
   meta: {
     severity: 'warn',
+    strictOnly: true,
     description: 'A policy calls current_setting outside a scalar subquery, so it may be evaluated once per row instead of once per query.',
     help: "Wrap the read in a scalar subquery: tenant_id = (select NULLIF(current_setting('app.tenant_id', true), '')::uuid).",
     messages: {

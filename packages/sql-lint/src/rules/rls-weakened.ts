@@ -18,6 +18,10 @@ export const rlsWeakened = defineRule({
   },
   check(context) {
     const reports: RuleReport[] = [];
+    const lastDrop = new Map<string, (typeof context.model.weakenings)[number]>();
+    for (const weakening of context.model.weakenings) {
+      if (weakening.kind === 'drop-policy' && weakening.policy) lastDrop.set(`${weakening.table}|${weakening.policy.name}`, weakening);
+    }
     for (const weakening of context.model.weakenings) {
       const table = context.model.tables.get(weakening.table);
       if (!table) continue;
@@ -33,8 +37,11 @@ export const rlsWeakened = defineRule({
         const column = tenantColumnOf(context, table);
         if (!column || !rls.enabled) continue;
         // Dropping a policy that did not enforce the tenant takes no protection away.
-        if (!tenantCovered(context, [weakening.policy], weakening.policy.command, column)) continue;
-        if (tenantCovered(context, table.policies.values(), weakening.policy.command, column)) continue;
+        // A policy dropped again later is judged at its last drop; one rebuilt under its name is
+        // judged as it stands by the policy rules.
+        if (lastDrop.get(`${weakening.table}|${weakening.policy.name}`) !== weakening || table.policies.has(weakening.policy.name)) continue;
+        if (!tenantCovered(context, [weakening.policy], weakening.policy.command, table, column)) continue;
+        if (tenantCovered(context, table.policies.values(), weakening.policy.command, table, column)) continue;
         reports.push({
           source: weakening.source,
           messageId: 'policyDropped',

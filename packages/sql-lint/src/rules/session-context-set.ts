@@ -1,4 +1,5 @@
 import { contextWriteHazards, contextWriteTarget } from '@tenant-scope/sql-analyzer';
+import { isInCurrentDefinition } from '../current-definitions.js';
 import { defineRule } from '../rule.js';
 import type { RuleReport } from '../rule.js';
 
@@ -23,6 +24,7 @@ export const sessionContextSet = defineRule({
     const reports: RuleReport[] = [];
     const settings = { contextGucs: context.contextGucs };
     for (const { write, file } of context.model.writes) {
+      if (!isInCurrentDefinition(context.model, write)) continue;
       const hazards = contextWriteHazards(write, settings);
       if (hazards.includes('session-default')) {
         const scope = write.via === 'alter-role' ? 'role' : write.via === 'alter-database' ? 'database' : 'system';

@@ -1,3 +1,4 @@
+import { isInCurrentDefinition } from '../current-definitions.js';
 import { defineRule } from '../rule.js';
 import type { RuleReport } from '../rule.js';
 
@@ -22,7 +23,7 @@ export const unknownContextGuc = defineRule({
       ...context.model.writes.map(({ write, file }) => ({ fact: write, file, action: 'write' })),
     ];
     for (const { fact, file, action } of facts) {
-      if (fact.target !== 'custom' || fact.name === null || known.has(fact.name)) continue;
+      if (fact.target !== 'custom' || fact.name === null || known.has(fact.name) || !isInCurrentDefinition(context.model, fact)) continue;
       reports.push({ source: { file, range: fact.nameRange ?? fact.range }, messageId: 'unknownGuc', data: { action, name: fact.name, known: list } });
     }
     return reports;
