@@ -77,10 +77,7 @@ describe('audit()', () => {
       // A permissive policy that does not name the tenant opens every tenant's rows.
       { code: 'policy-missing-tenant-predicate', severity: 'error', object: 'policy other_setting on audit_case.invoices' },
       { code: 'current-setting-missing-ok', severity: 'error', object: 'policy other_setting on audit_case.invoices' },
-      { code: 'policy-per-row-setting', severity: 'warn', object: 'policy other_setting on audit_case.invoices' },
-      { code: 'current-setting-missing-ok', severity: 'error', object: 'policy strict_read on audit_case.invoices' },
       { code: 'current-setting-unguarded-cast', severity: 'error', object: 'policy strict_read on audit_case.invoices' },
-      { code: 'policy-per-row-setting', severity: 'warn', object: 'policy strict_read on audit_case.invoices' },
     ]);
     expect(findings[0]?.message).toBe(`the application role ${postgres.user} has SUPERUSER: no row-level security policy applies to it`);
   });
