@@ -4,9 +4,10 @@
  * depends on none of them). The project's own ESLint config is honoured when it has one; without
  * one, files its tsconfig.json includes are linted with type information and the others without.
  */
+import { displayPath } from './display-path.js';
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Finding } from './lint-sql.js';
 import type { LintRule } from './rule.js';
@@ -114,12 +115,11 @@ function tsconfigFiles(ts: TypeScriptModule, tsconfig: string, seen = new Set<st
 
 const isTenantScopeRule = (ruleId: string): boolean => ruleId.startsWith('@tenant-scope/');
 
-const display = (cwd: string, path: string): string => relative(cwd, path).split(sep).join('/') || '.';
 
 function toFindings(results: readonly LintResult[], cwd: string): Finding[] {
   return results.flatMap((result) =>
     result.messages.map((m) => ({
-      file: display(cwd, result.filePath),
+      file: displayPath(cwd, result.filePath),
       line: m.line ?? 1,
       column: m.column ?? 1,
       endLine: m.endLine ?? m.line ?? 1,
@@ -135,7 +135,7 @@ async function lintProject(dir: string, cwd: string, files: string[], eslintModu
   const { ESLint } = eslintModule;
   const ownConfig = findUp(dir, CONFIG_NAMES);
   if (ownConfig) {
-    result.eslintConfig = display(cwd, ownConfig);
+    result.eslintConfig = displayPath(cwd, ownConfig);
     const config = await new ESLint({ cwd: dir }).calculateConfigForFile(files[0]!);
     const enabled = Object.keys(config?.rules ?? {}).some(isTenantScopeRule);
     // A config without the plugin gets its recommended rules on top, keeping its parser and settings.
@@ -169,7 +169,7 @@ async function lintProject(dir: string, cwd: string, files: string[], eslintModu
   result.findings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column));
   result.files = typed.length + untyped.length;
   result.typed = typed.length;
-  result.tsconfig = tsconfig && typed.length > 0 ? display(cwd, tsconfig) : null;
+  result.tsconfig = tsconfig && typed.length > 0 ? displayPath(cwd, tsconfig) : null;
 }
 
 /** The plugin's rules in the shape the formatters read, with the recommended severity. */

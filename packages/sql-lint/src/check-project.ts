@@ -3,8 +3,9 @@
  * linted as one migration history with the project's own tenant-scope configuration, and its
  * application code with @tenant-scope/eslint-plugin (see check-app-code.ts).
  */
+import { displayPath } from './display-path.js';
 import { existsSync, statSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { checkAppCode } from './check-app-code.js';
 import type { AppCodeResult } from './check-app-code.js';
 import { knownRuleIds, lintSql } from './lint-sql.js';
@@ -27,7 +28,6 @@ export interface ProjectCheck {
   texts: Map<string, string>;
 }
 
-const display = (cwd: string, path: string): string => relative(cwd, path).split(sep).join('/') || '.';
 
 /** Checks the project in `dir` (relative to `cwd`); a problem means nothing could be checked. */
 export async function checkProject(dir: string, cwd: string, configPath: string | undefined): Promise<ProjectCheck | { problem: InputProblem }> {
@@ -36,7 +36,7 @@ export async function checkProject(dir: string, cwd: string, configPath: string 
     return { problem: { message: 'not a folder', location: dir, hint: 'give the folder of your project, e.g. `tenant-scope check .`' } };
   }
   const loaded = await loadLintConfig(root, configPath === undefined ? undefined : resolve(cwd, configPath), knownRuleIds());
-  if ('hint' in loaded) return { problem: { ...loaded, location: loaded.location.startsWith(root) ? display(cwd, loaded.location) : loaded.location } };
+  if ('hint' in loaded) return { problem: { ...loaded, location: loaded.location.startsWith(root) ? displayPath(cwd, loaded.location) : loaded.location } };
 
   // Paths relative to the project, so that the configuration's `ignore` globs mean what they say there.
   const list = collectMigrationFiles(['.'], root);
@@ -47,13 +47,13 @@ export async function checkProject(dir: string, cwd: string, configPath: string 
     if ('problem' in read) unreadable.push(read.problem);
     else files.push({ path, text: read.text });
   }
-  if (unreadable.length > 0) return { problem: { ...unreadable[0]!, location: display(cwd, unreadable[0]!.location) } };
+  if (unreadable.length > 0) return { problem: { ...unreadable[0]!, location: displayPath(cwd, unreadable[0]!.location) } };
   const texts = new Map<string, string>();
   let findings: Finding[] = [];
   if (files.length > 0) {
     const result = lintSql({ files, config: loaded.config });
     if (result.configProblem) return { problem: result.configProblem };
-    const shown = (path: string): string => display(cwd, join(root, path));
+    const shown = (path: string): string => displayPath(cwd, join(root, path));
     findings = result.findings.map((f) => ({ ...f, file: f.file.startsWith('database: ') ? f.file : shown(f.file) }));
     for (const f of files) texts.set(shown(f.path), f.text);
   }
@@ -65,7 +65,7 @@ export async function checkProject(dir: string, cwd: string, configPath: string 
     }
   }
   return {
-    migrations: { findings, files: files.length, config: loaded.path === null ? null : display(cwd, loaded.path.replace(/#tenant-scope$/, '')) },
+    migrations: { findings, files: files.length, config: loaded.path === null ? null : displayPath(cwd, loaded.path.replace(/#tenant-scope$/, '')) },
     code,
     texts,
   };

@@ -5,6 +5,7 @@
  * unreadable input or an internal failure. With `--format json|sarif` stdout is always one valid
  * document, whatever happens; problems also go to stderr.
  */
+import { displayPath } from './display-path.js';
 import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -154,7 +155,7 @@ async function run(argv: string[]): Promise<{ outcome: Outcome; code: number; wr
   const cwd = process.cwd();
   const configDir = values.config ? cwd : findConfigDirectory(cwd);
   const loaded = await loadLintConfig(configDir, values.config, knownRuleIds());
-  if ('hint' in loaded) return { outcome: { ...empty(), problems: [loaded] }, code: 2 };
+  if ('hint' in loaded) return { outcome: { ...empty(), problems: [{ ...loaded, location: displayPath(cwd, loaded.location) }] }, code: 2 };
   await initAnalyzer();
 
   if (command === 'audit') {

@@ -4,8 +4,9 @@
  * plain `NNN_name.sql`, Flyway `V1__x.sql`, Prisma `migrations/<timestamp>_x/migration.sql`,
  * Supabase `supabase/migrations/<timestamp>_x.sql`, dbmate and node-pg-migrate files.
  */
+import { displayPath } from './display-path.js';
 import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { globSync, isDynamicPattern } from 'tinyglobby';
 
 /** A path the user gave that yields no migration file. */
@@ -119,7 +120,6 @@ export function unreadable(location: string, error: unknown, what: string): Inpu
   };
 }
 
-const toDisplay = (cwd: string, path: string): string => relative(cwd, resolve(cwd, path)).split(sep).join('/') || path;
 
 /** The path that stands for standard input. */
 export const STDIN_PATH = '-';
@@ -132,7 +132,7 @@ export const STDIN_PATH = '-';
 export function collectMigrationFiles(inputs: readonly string[], cwd: string, ignored: (path: string) => boolean = () => false): MigrationFileList {
   const files = new Set<string>();
   const problems: InputProblem[] = [];
-  const display = (path: string): string => toDisplay(cwd, path);
+  const display = (path: string): string => displayPath(cwd, path);
   for (const input of inputs) {
     if (input === STDIN_PATH) {
       files.add(STDIN_PATH);

@@ -224,6 +224,24 @@ describe('files and paths', () => {
     expect(result.stderr).toContain('cannot read this directory: permission denied');
   });
 
+  test('a broken configuration found in a parent folder is named relative to the working directory, never by its absolute path', async () => {
+    write('broken-config/tenant-scope.config.json', '{ "rules": ');
+    write('broken-config/db/001.sql', unsafeTable);
+    const cwd = join(root, 'broken-config', 'db');
+    const result = await new Promise<Run>((resolve) => {
+      const child = spawn(process.execPath, [cli, 'lint', '.'], { cwd });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('close', (code) => resolve({ code, stdout, stderr, ms: 0, rssMb: 0 }));
+    });
+    expectClean(result);
+    expect(result.code).toBe(2);
+    expect(result.stdout + result.stderr).toContain('../tenant-scope.config.json');
+    expect(result.stdout + result.stderr).not.toContain(root);
+  });
+
   test('config ignore patterns apply before reading, so an ignored binary file is no problem', async () => {
     write('ignored/tenant-scope.config.json', JSON.stringify({ ignore: ['db/blob.sql'] }));
     write('ignored/db/blob.sql', Buffer.from([0, 1, 2, 3]));
