@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { createTenantScope, type AssertionMode, type TenantScope, type TenantScopeViolation } from '@tenant-scope/guard';
-import type { PgBouncerServer, PostgresServer } from '@tenant-scope/pg-harness';
+import { startPgBouncer, startPostgres, type PgBouncerServer, type PostgresServer } from '@tenant-scope/pg-harness';
 import { createTenantDatabase, type TenantDatabase } from './tenant-database.js';
 
 // The red team's database: the tenant database of the other tests plus what hostile code in fn
@@ -158,7 +158,43 @@ export function foreignRowsReturned(outcome: PromiseSettledResult<unknown>, tena
   return (outcome.value as unknown[]).filter((id) => id !== tenant) as string[];
 }
 
-/** A pool of the application role through PgBouncer. */
-export function pgBouncerPool(bouncer: PgBouncerServer, database: RedTeamDatabase): pg.Pool {
-  return database.appPoolThrough(bouncer, { max: 4 });
+/** Where a red-team suite runs: a direct pool of one connection, or PgBouncer with one server connection. */
+export type RedTeamTargetName = 'direct' | 'pgbouncer';
+
+/** A started red-team server, its database and the application's pool; `stop` ends all of them. */
+export interface RedTeamTarget {
+  database: RedTeamDatabase;
+  pool: pg.Pool;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts PostgreSQL with the red team's database and a pool of the application role: directly
+ * (one connection) or through PgBouncer in transaction mode with one server connection, so
+ * every scope of the suite runs on the same server session.
+ */
+export async function startRedTeamTarget(name: RedTeamTargetName): Promise<RedTeamTarget> {
+  const postgres = await startPostgres();
+  let bouncer: PgBouncerServer | undefined;
+  let database: RedTeamDatabase | undefined;
+  let pool: pg.Pool | undefined;
+  const stop = async (): Promise<void> => {
+    await pool?.end();
+    await bouncer?.stop();
+    await database?.drop();
+    await postgres.stop();
+  };
+  try {
+    database = await createRedTeamDatabase(postgres);
+    if (name === 'pgbouncer') {
+      bouncer = await startPgBouncer(postgres, { poolMode: 'transaction', poolSize: 1, users: [database.app] });
+      pool = database.appPoolThrough(bouncer, { max: 4 });
+    } else {
+      pool = database.appPool({ max: 1 });
+    }
+    return { database, pool, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }

@@ -3,10 +3,10 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } fr
 import type pg from 'pg';
 import Cursor from 'pg-cursor';
 import QueryStream from 'pg-query-stream';
-import { pgbouncerAvailability, startPgBouncer, startPostgres, type PgBouncerServer, type PostgresServer } from '@tenant-scope/pg-harness';
+import { pgbouncerAvailability } from '@tenant-scope/pg-harness';
 import type { TenantScopeViolation} from '@tenant-scope/guard';
 import { type AssertionMode } from '@tenant-scope/guard';
-import { cleanState, createRedTeamDatabase, nextTenantState, pgBouncerPool, redTeamScope, scrub, settledWithin, type RedTeamDatabase } from './red-team-fixture.js';
+import { cleanState, nextTenantState, redTeamScope, scrub, settledWithin, startRedTeamTarget, type RedTeamDatabase, type RedTeamTarget } from './red-team-fixture.js';
 
 // Issue #14 class 7: whatever fn does with Submittables, callbacks and nested scopes, withTenant
 // settles within a bound, no rejection goes unhandled, and the next tenant finds a clean session.
@@ -25,8 +25,7 @@ const onUnhandled = (reason: unknown): void => {
 };
 
 describe.each(TARGETS)('red team (hangs and crashes), $name', ({ name, skip }) => {
-  let postgres: PostgresServer;
-  let bouncer: PgBouncerServer | undefined;
+  let target: RedTeamTarget | undefined;
   let database: RedTeamDatabase;
   let pool: pg.Pool;
   let tenantA: string;
@@ -34,22 +33,13 @@ describe.each(TARGETS)('red team (hangs and crashes), $name', ({ name, skip }) =
 
   beforeAll(async () => {
     if (skip) return;
-    postgres = await startPostgres();
-    database = await createRedTeamDatabase(postgres);
+    target = await startRedTeamTarget(name);
+    ({ database, pool } = target);
     [tenantA, tenantB] = database.tenants as [string, string];
-    if (name === 'pgbouncer') {
-      bouncer = await startPgBouncer(postgres, { poolMode: 'transaction', poolSize: 1, users: [database.app] });
-      pool = pgBouncerPool(bouncer, database);
-    } else {
-      pool = database.appPool({ max: 1 });
-    }
   });
 
   afterAll(async () => {
-    await pool?.end();
-    await bouncer?.stop();
-    await database?.drop();
-    await postgres?.stop();
+    await target?.stop();
   });
 
   beforeEach(() => {

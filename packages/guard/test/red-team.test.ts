@@ -1,19 +1,20 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import type pg from 'pg';
 import QueryStream from 'pg-query-stream';
-import { pgbouncerAvailability, startPgBouncer, startPostgres, type PgBouncerServer, type PostgresServer } from '@tenant-scope/pg-harness';
+import { pgbouncerAvailability } from '@tenant-scope/pg-harness';
 import type { AssertionMode } from '@tenant-scope/guard';
 import {
   cleanState,
-  createRedTeamDatabase,
   foreignRowsReturned,
   foreignRowsWritten,
   nextTenantState,
-  pgBouncerPool,
   redTeamScope,
   scrub,
   settledWithin,
+  startRedTeamTarget,
   type RedTeamDatabase,
+  type RedTeamTarget,
+  type RedTeamTargetName,
 } from './red-team-fixture.js';
 
 // Hostile or buggy code controls fn's SQL and the functions it calls. Whatever it does, in every
@@ -230,7 +231,7 @@ const ATTACKS: Attack[] = [
 ];
 
 interface TargetSetup {
-  name: 'direct' | 'pgbouncer';
+  name: RedTeamTargetName;
   skip: boolean;
 }
 
@@ -245,8 +246,7 @@ const onUnhandled = (reason: unknown): void => {
 };
 
 describe.each(TARGETS)('red team, $name', ({ name, skip }) => {
-  let postgres: PostgresServer;
-  let bouncer: PgBouncerServer | undefined;
+  let target: RedTeamTarget | undefined;
   let database: RedTeamDatabase;
   let pool: pg.Pool;
   let ctx: AttackContext;
@@ -254,21 +254,12 @@ describe.each(TARGETS)('red team, $name', ({ name, skip }) => {
 
   beforeAll(async () => {
     if (skip) return;
-    postgres = await startPostgres();
-    database = await createRedTeamDatabase(postgres);
-    if (name === 'pgbouncer') {
-      bouncer = await startPgBouncer(postgres, { poolMode: 'transaction', poolSize: 1, users: [database.app] });
-      pool = pgBouncerPool(bouncer, database);
-    } else {
-      pool = database.appPool({ max: 1 });
-    }
+    target = await startRedTeamTarget(name);
+    ({ database, pool } = target);
   });
 
   afterAll(async () => {
-    await pool?.end();
-    await bouncer?.stop();
-    await database?.drop();
-    await postgres?.stop();
+    await target?.stop();
   });
 
   beforeEach(() => {
