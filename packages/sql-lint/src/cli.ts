@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { initAnalyzer } from '@tenant-scope/sql-analyzer';
 import picomatch from 'picomatch';
 import { auditRules } from './audit-rules.js';
-import { AUDIT_HELP, LINT_HELP, MAIN_HELP } from './cli-help.js';
+import { AUDIT_HELP, LINT_HELP, MAIN_HELP, PROVE_HELP } from './cli-help.js';
 import { findConfigDirectory } from './config-directory.js';
 import { escapeControlCharacters } from './control-characters.js';
 import { formatGithub } from './format-github.js';
@@ -128,12 +128,21 @@ async function run(argv: string[]): Promise<{ outcome: Outcome; code: number; wr
   const { values, positionals } = parsed;
   const [command, ...inputs] = positionals;
   if (values.help) {
-    process.stdout.write(command === 'lint' ? LINT_HELP : command === 'audit' ? AUDIT_HELP : MAIN_HELP);
+    process.stdout.write(command === 'lint' ? LINT_HELP : command === 'audit' ? AUDIT_HELP : command === 'prove' ? PROVE_HELP : MAIN_HELP);
     return { outcome: { ...empty(), problems: [] }, code: 0, written: true };
   }
   if (values.version) {
     process.stdout.write(`${version()}\n`);
     return { outcome: { ...empty(), problems: [] }, code: 0, written: true };
+  }
+  if (command === 'prove') {
+    // Loaded here so that the other commands do not load the prover.
+    const { PROVE_FORMATS, runProveCommand } = await import('./prove/run-prove-command.js');
+    const format = values.format ?? 'pretty';
+    if (!(PROVE_FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown --format "${format}" for prove; use one of ${PROVE_FORMATS.join(', ')}`);
+    const write = (stream: NodeJS.WriteStream) => (text: string) => void stream.write(text);
+    const code = await runProveCommand({ inputs, format: format as (typeof PROVE_FORMATS)[number], config: values.config, databaseUrl: values['database-url'], appRole: values['app-role'], version: version(), cwd: process.cwd(), stdout: write(process.stdout), stderr: write(process.stderr) });
+    return { outcome: { ...empty(), problems: [] }, code, written: true };
   }
   if (values.format !== undefined && !(FORMATS as readonly string[]).includes(values.format)) {
     throw new UsageError(`unknown --format "${values.format}"; use one of ${FORMATS.join(', ')}`);

@@ -1,0 +1,123 @@
+/**
+ * `tenant-scope prove`: builds a throwaway database from the history, seeds two tenants and an
+ * unrelated third, and probes every tenant table and view as the application role, with the
+ * context set the way @tenant-scope/guard sets it, in transactions that are rolled back.
+ */
+import pg from 'pg';
+import type { LintConfig } from '../lint-config.js';
+import { buildSchemaModel } from '../model/replay.js';
+import type { SqlFile } from '../model/replay.js';
+import { isPreludeFile, platformPresetFor, preludeFile } from '../platform-preset.js';
+import { upMigrationText } from '../up-migration-text.js';
+import { appRoleFor } from './app-role.js';
+import type { AppRole } from './app-role.js';
+import { applyHistory } from './apply-history.js';
+import { readCatalogTables, readCatalogViews } from './catalog-tables.js';
+import type { CatalogTable } from './catalog-tables.js';
+import { contextFor } from './tenant-context.js';
+import { probeAll } from './probe-all.js';
+import type { ProveEntry } from './prove-result.js';
+import { StatementLocator } from './responsible-statement.js';
+import { createEmbeddedRunDatabase, createRunDatabase } from './run-database.js';
+import type { RunDatabase } from './run-database.js';
+import { seedTenants } from './seed-tenants.js';
+
+/** Options of `proveHistory`. */
+export interface ProveOptions {
+  /** Migration files in history order (as `collectMigrationFiles` orders them). */
+  files: readonly SqlFile[];
+  config: LintConfig;
+  /** A superuser URL of a server to create the run database on; without it an embedded server is started. */
+  databaseUrl?: string;
+  /** The role the application connects as. */
+  appRole?: string;
+  /** Called with a function that cleans up, so that an interrupt (SIGINT) can run it. */
+  onCleanup?: (cleanup: (() => Promise<void>) | null) => void;
+  /** Paths as the report shows them. */
+  display?: (file: string) => string;
+}
+
+/** What a run found. */
+export interface ProveReport {
+  entries: ProveEntry[];
+  appRole: AppRole;
+  /** The settings that carried tenant context, and the type of the tenant ids. */
+  context: { settings: string[]; idType: string };
+  /** Milliseconds spent building the database, seeding and probing. */
+  timings: { build: number; seed: number; probe: number };
+}
+
+/** Runs the whole proof; throws a RunProblem when the history does not apply or the run cannot start. */
+export async function proveHistory(options: ProveOptions): Promise<ProveReport> {
+  const display = options.display ?? ((f: string) => f);
+  const files = options.files.map((f) => ({ path: f.path, text: upMigrationText(f.text) }));
+  const platform = platformPresetFor(options.config, files);
+  const history = platform ? [preludeFile(platform), ...files] : files;
+  const { model, files: parsed } = buildSchemaModel(history, { searchPath: options.config.searchPath });
+  const texts = new Map(history.map((f) => [f.path, f.text]));
+  const started = performance.now();
+  const run: RunDatabase = options.databaseUrl ? await createRunDatabase(options.databaseUrl) : await createEmbeddedRunDatabase();
+  let client: pg.Client | undefined;
+  const runRoles: string[] = [];
+  const historyText = history.map((f) => f.text.toLowerCase()).join('\n');
+  const cleanup = async (): Promise<void> => {
+    options.onCleanup?.(null);
+    await client?.end().catch(() => undefined);
+    const roles = await rolesCreated(run, historyText, runRoles).catch(() => runRoles);
+    await run.dispose(roles);
+  };
+  options.onCleanup?.(cleanup);
+  try {
+    client = new pg.Client({ connectionString: run.url });
+    await client.connect();
+    const searchPath = options.config.searchPath ?? ['public'];
+    const prelude = parsed.filter((f) => isPreludeFile(f.path));
+    await applyHistory(client, prelude, searchPath, display);
+    const platformTables = new Set((await readCatalogTables(client)).map((t) => t.key));
+    await applyHistory(client, parsed.filter((f) => !isPreludeFile(f.path)), searchPath, display);
+    const tables = await readCatalogTables(client);
+    const views = (await readCatalogViews(client)).filter((v) => !v.materialized);
+    const tenantColumns = new Set(options.config.tenantColumns ?? ['tenant_id']);
+    const targets = tables.filter((t) => !platformTables.has(t.key) && (t.rlsEnabled || t.columns.some((c) => tenantColumns.has(c.name))));
+    const context = contextFor(options.config, model, platform, targets, tenantColumns);
+    const appRole = await appRoleFor(client, { given: options.appRole, platformRole: platform ? 'authenticated' : undefined, rolesBefore: run.rolesBefore, targets, views });
+    if (appRole.how === 'created') runRoles.push(appRole.name);
+    const built = performance.now();
+    const seed = await seedTenants(client, { tables, targets: new Set(targets.map((t) => t.key)), tenantColumns, setContext: (c, tenant) => context.set(c, tenant) });
+    const seeded = performance.now();
+    const locator = new StatementLocator(model, texts, display);
+    const owners = await ownedByAppRole(client, appRole.name, targets);
+    const entries = await probeAll({ client, run, appRole: appRole.name, context, seed, targets, views, locator, owners, tenantColumns });
+    const probed = performance.now();
+    return {
+      entries,
+      appRole,
+      context: { settings: [...context.settings], idType: context.idType },
+      timings: { build: Math.round(built - started), seed: Math.round(seeded - built), probe: Math.round(probed - seeded) },
+    };
+  } finally {
+    await cleanup();
+  }
+}
+
+/** Roles the run created: new since the run began and named in the history (other sessions' new roles are left alone), plus the run's own. */
+async function rolesCreated(run: RunDatabase, historyText: string, runRoles: readonly string[]): Promise<string[]> {
+  const admin = new pg.Client({ connectionString: run.url });
+  await admin.connect();
+  try {
+    const roles = await admin.query<{ rolname: string }>('SELECT rolname FROM pg_catalog.pg_roles');
+    const created = roles.rows.map((r) => r.rolname).filter((r) => !run.rolesBefore.has(r) && historyText.includes(r.toLowerCase()));
+    return [...new Set([...created, ...runRoles])];
+  } finally {
+    await admin.end();
+  }
+}
+
+/** Keys of the tables whose owner is the app role or one of its roles (owners bypass unforced RLS). */
+async function ownedByAppRole(client: pg.ClientBase, role: string, targets: readonly CatalogTable[]): Promise<Set<string>> {
+  const result = await client.query<{ key: string }>(
+    `SELECT t.key FROM unnest($2::text[], $3::text[]) t(key, owner) WHERE pg_catalog.pg_has_role($1, t.owner, 'USAGE')`,
+    [role, targets.map((t) => t.key), targets.map((t) => t.owner)],
+  );
+  return new Set(result.rows.map((r) => r.key));
+}

@@ -1,0 +1,180 @@
+/**
+ * `tenant-scope prove` on a real PostgreSQL: the bundled example's correct and "before" histories,
+ * and one history with every mistake prove must catch, each located at the statement responsible.
+ * One server for the file; each run creates (and drops) its own database.
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startPostgres, type PostgresServer } from '@tenant-scope/pg-harness';
+import { initAnalyzer } from '@tenant-scope/sql-analyzer';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { proveHistory } from '../../src/prove/prove-history.js';
+import type { ProveReport } from '../../src/prove/prove-history.js';
+import type { ProveEntry } from '../../src/prove/prove-result.js';
+
+const root = join(import.meta.dirname, '..', '..', '..', '..');
+const example = join(root, 'docs', 'examples', 'invoices');
+const mistakes = join(import.meta.dirname, 'fixtures', 'mistakes');
+const cli = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
+
+function history(dir: string): { path: string; text: string }[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()
+    .map((f) => ({ path: join(dir, f), text: readFileSync(join(dir, f), 'utf8') }));
+}
+
+/** `object operation context outcome file:line` for each entry that is not isolated. */
+function problems(entries: readonly ProveEntry[]): string[] {
+  return entries.filter((e) => e.outcome !== 'isolated').map((e) => `${e.object} ${e.operation} ${e.context} ${e.outcome} ${e.file ?? '-'}:${e.line ?? '-'}`);
+}
+
+let server: PostgresServer;
+const display = (file: string) => file.slice(root.length + 1);
+
+beforeAll(async () => {
+  await initAnalyzer();
+  server = await startPostgres();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+async function databasesAndRoles(): Promise<{ databases: string[]; roles: string[] }> {
+  const client = await server.connect();
+  try {
+    const databases = await client.query<{ datname: string }>('SELECT datname FROM pg_database ORDER BY 1');
+    const roles = await client.query<{ rolname: string }>('SELECT rolname FROM pg_roles ORDER BY 1');
+    return { databases: databases.rows.map((r) => r.datname), roles: roles.rows.map((r) => r.rolname) };
+  } finally {
+    await client.end();
+  }
+}
+
+describe('the bundled example', () => {
+  test('the correct history proves clean, and leaves no database or role behind', async () => {
+    const before = await databasesAndRoles();
+    const report = await proveHistory({ files: history(join(example, 'migrations')), config: {}, databaseUrl: server.url, display });
+    expect(report.appRole).toEqual({ name: 'invoices_app', how: 'history' });
+    expect(report.context).toEqual({ settings: ['app.tenant_id'], idType: 'uuid' });
+    expect(report.entries.map((e) => `${e.object} ${e.operation} ${e.context} ${e.outcome}`)).toEqual([
+      'table public.invoices select tenant isolated',
+      'table public.invoices insert tenant isolated',
+      'table public.invoices update tenant isolated',
+      'table public.invoices delete tenant isolated',
+      'table public.invoices move-tenant tenant isolated',
+      'view public.invoice_totals select tenant isolated',
+      'table public.invoices select none isolated',
+      'view public.invoice_totals select none isolated',
+      'table public.invoices select reused isolated',
+      'view public.invoice_totals select reused isolated',
+    ]);
+    expect(report.entries.find((e) => e.operation === 'delete')?.detail).toBe('the app role may not DELETE it');
+    expect(report.entries.find((e) => e.operation === 'insert')?.detail).toBe('refused: new row violates row-level security policy for table "invoices"');
+    expect(await databasesAndRoles()).toEqual(before);
+  });
+
+  test('the "before" history leaks through the owned table and the view, at the statements responsible', async () => {
+    const report = await proveHistory({ files: history(join(example, 'before', 'migrations')), config: {}, databaseUrl: server.url, display });
+    const rls = 'docs/examples/invoices/before/migrations/002_row_level_security.sql';
+    expect(problems(report.entries)).toEqual([
+      ...['select', 'insert', 'update', 'delete', 'move-tenant'].map((op) => `table public.invoices ${op} tenant leak ${rls}:2`),
+      `view public.invoice_totals select tenant leak ${rls}:10`,
+      `table public.invoices select none leak ${rls}:2`,
+      `view public.invoice_totals select none leak ${rls}:10`,
+      `table public.invoices select reused leak ${rls}:2`,
+      `view public.invoice_totals select reused leak ${rls}:10`,
+    ]);
+    expect(report.entries[0]?.detail).toBe('tenant A sees 1 row of tenant B and 1 row of tenant C (the app role owns the table and row-level security is not forced)');
+  });
+});
+
+describe('each mistake is caught and located', () => {
+  let report: ProveReport;
+  const at = (line: number) => `packages/sql-lint/test/prove/fixtures/mistakes/002_policies.sql:${line}`;
+  beforeAll(async () => {
+    report = await proveHistory({ files: history(mistakes), config: { contextGucs: ['app.tenant_id'] }, databaseUrl: server.url, appRole: 'app', display });
+  });
+  const writes = ['select', 'insert', 'update', 'delete', 'move-tenant'];
+
+  test('a policy without the tenant predicate, USING (true), RLS not forced for the owner: every operation leaks', () => {
+    for (const [table, line] of [
+      ['notes', 8],
+      ['files', 13],
+      ['ledgers', 25],
+    ] as const) {
+      expect(problems(report.entries.filter((e) => e.object === `table public.${table}`))).toEqual([
+        ...writes.map((op) => `table public.${table} ${op} tenant leak ${at(line)}`),
+        ...(table === 'notes' ? [] : [`table public.${table} select none leak ${at(line)}`]),
+        `table public.${table} select reused leak ${at(line)}`,
+      ]);
+    }
+  });
+
+  test('a fail-open COALESCE leaks only without context', () => {
+    expect(problems(report.entries.filter((e) => e.object === 'table public.orders'))).toEqual([`table public.orders select none leak ${at(17)}`, `table public.orders select reused leak ${at(17)}`]);
+  });
+
+  test('a policy through the parent without WITH CHECK lets a row move tenants', () => {
+    const tasks = report.entries.filter((e) => e.object === 'table public.tasks');
+    expect(problems(tasks)).toEqual([`table public.tasks move-tenant tenant leak ${at(22)}`]);
+    expect(tasks.find((e) => e.operation === 'move-tenant')?.detail).toBe('tenant A moved its row to tenant B (tenant_id) (policy tasks_through_project)');
+  });
+
+  test('a view without security_invoker shows every tenant', () => {
+    expect(problems(report.entries.filter((e) => e.object === 'view public.project_names'))).toEqual(['tenant', 'none', 'reused'].map((c) => `view public.project_names select ${c} leak ${at(36)}`));
+  });
+
+  test('current_setting(…, true)::uuid raises on a reused connection, at the read', () => {
+    const invoices = report.entries.filter((e) => e.object === 'table public.invoices');
+    expect(problems(invoices)).toEqual([`table public.invoices select reused raises ${at(33)}`]);
+    expect(invoices.find((e) => e.outcome === 'raises')?.detail).toBe('invalid input syntax for type uuid: "" (policy invoices_tenant)');
+  });
+
+  test('the correct tables stay isolated', () => {
+    expect(problems(report.entries.filter((e) => e.object === 'table public.projects'))).toEqual([]);
+    expect(report.entries.filter((e) => e.object === 'table public.projects')).toHaveLength(7);
+  });
+});
+
+describe('the CLI', () => {
+  function run(args: string[], cwd = example): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [cli, ...args], { cwd });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  test('--format json prints one array of entries and exits 1 on a leak', async () => {
+    const result = await run(['prove', 'before/migrations', '--database-url', server.url, '--format', 'json']);
+    expect(result.code).toBe(1);
+    const entries = JSON.parse(result.stdout) as ProveEntry[];
+    expect(entries).toHaveLength(10);
+    expect(entries[0]).toEqual({
+      object: 'table public.invoices',
+      operation: 'select',
+      context: 'tenant',
+      outcome: 'leak',
+      detail: 'tenant A sees 1 row of tenant B and 1 row of tenant C (the app role owns the table and row-level security is not forced)',
+      file: 'before/migrations/002_row_level_security.sql',
+      line: 2,
+    });
+  });
+
+  test('a history that does not apply exits 2 with the failing statement', async () => {
+    const before = await databasesAndRoles();
+    const result = await run(['prove', 'broken', '--database-url', server.url, '--format', 'json'], join(import.meta.dirname, 'fixtures'));
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('[]\n');
+    expect(result.stderr).toBe(
+      'tenant-scope: broken/001_broken.sql:3: the history does not apply: relation "missing" does not exist\n' +
+        '  hint: prove builds the database from the history on a plain PostgreSQL; a statement that needs an extension or object the server lacks must be created by the history (or use a server that has it, with --database-url)\n',
+    );
+    expect(await databasesAndRoles()).toEqual(before);
+  });
+});
