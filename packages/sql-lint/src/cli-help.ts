@@ -113,6 +113,8 @@ Options:
   --app-role <name>
                  the role the application connects as (default: the role the history grants
                  the tenant tables to, else a role created for the run)
+  --pgbouncer    also probe through PgBouncer in transaction mode and fail when the pgbouncer
+                 binary is not installed (default: through PgBouncer when it is installed)
   --format <pretty|json|sarif|markdown>
                  output format (default: pretty). json prints one array of
                  { object, operation, context, outcome, detail, file, line } and nothing else

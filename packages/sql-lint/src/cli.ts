@@ -112,6 +112,7 @@ const OPTIONS = {
   'app-role': { type: 'string' },
   'connect-timeout': { type: 'string' },
   'statement-timeout': { type: 'string' },
+  pgbouncer: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -141,7 +142,7 @@ async function run(argv: string[]): Promise<{ outcome: Outcome; code: number; wr
     const format = values.format ?? 'pretty';
     if (!(PROVE_FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown --format "${format}" for prove; use one of ${PROVE_FORMATS.join(', ')}`);
     const write = (stream: NodeJS.WriteStream) => (text: string) => void stream.write(text);
-    const code = await runProveCommand({ inputs, format: format as (typeof PROVE_FORMATS)[number], config: values.config, databaseUrl: values['database-url'], appRole: values['app-role'], version: version(), cwd: process.cwd(), stdout: write(process.stdout), stderr: write(process.stderr) });
+    const code = await runProveCommand({ inputs, format: format as (typeof PROVE_FORMATS)[number], config: values.config, databaseUrl: values['database-url'], appRole: values['app-role'], pgbouncer: values.pgbouncer === true, version: version(), cwd: process.cwd(), stdout: write(process.stdout), stderr: write(process.stderr) });
     return { outcome: { ...empty(), problems: [] }, code, written: true };
   }
   if (values.format !== undefined && !(FORMATS as readonly string[]).includes(values.format)) {

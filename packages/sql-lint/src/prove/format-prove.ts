@@ -37,7 +37,7 @@ function summary(report: ProveReport): string {
   const bad = problems(report.entries);
   const notProbed = report.entries.filter((e) => e.outcome === 'not-probed');
   const objects = byObject(report.entries).size;
-  return `${objects} object${objects === 1 ? '' : 's'} probed as ${report.appRole.name} (${report.appRole.how}) with ${report.context.settings.join(', ')}: ${bad.length} leak${bad.length === 1 ? '' : 's'} or raise${bad.length === 1 ? '' : 's'}, ${notProbed.length} not probed`;
+  return `${objects} object${objects === 1 ? '' : 's'} probed as ${report.appRole.name} (${report.appRole.how}) with ${report.context.settings.join(', ')}${report.pgbouncer ? ', directly and through PgBouncer' : ''}: ${bad.length} leak${bad.length === 1 ? '' : 's'} or raise${bad.length === 1 ? '' : 's'}, ${notProbed.length} not probed`;
 }
 
 /** The matrix for a terminal, then each leak, raise and unprobed object with its reason and location. */

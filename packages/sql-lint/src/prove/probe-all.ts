@@ -14,6 +14,9 @@ import type { StatementLocator } from './responsible-statement.js';
 import type { RunDatabase } from './run-database.js';
 import type { SeedResult } from './seed-tenants.js';
 import type { TenantLabel } from './seed-values.js';
+import { probeFunction } from './probe-functions.js';
+import type { FunctionTarget } from './probe-functions.js';
+import type { TenantMarkers } from './probe-views.js';
 import type { TenantContext } from './tenant-context.js';
 
 /** Everything the probes need. */
@@ -27,6 +30,10 @@ export interface ProbeInput {
   views: readonly CatalogView[];
   locator: StatementLocator;
   tenantColumns: ReadonlySet<string>;
+  /** SECURITY DEFINER functions to call. */
+  functions: readonly FunctionTarget[];
+  /** The run database through PgBouncer, when probes also go through it. */
+  pooledUrl?: string;
   /** Tables the app role owns (through membership too). */
   owners: ReadonlySet<string>;
 }
@@ -34,9 +41,9 @@ export interface ProbeInput {
 const RANK = { leak: 3, raises: 2, 'not-probed': 1, isolated: 0 } as const;
 
 /** Findings of one matrix cell, over the contexts it ran in; the worst one is reported. */
-type Cells = Map<string, { object: string; key: string; kind: 'table' | 'view'; operation: ProveOperation; context: ProveContext; findings: ProbeFinding[] }>;
+type Cells = Map<string, { object: string; key: string; kind: 'table' | 'view' | 'function'; operation: ProveOperation; context: ProveContext; findings: ProbeFinding[] }>;
 
-function add(cells: Cells, kind: 'table' | 'view', key: string, operation: ProveOperation, context: ProveContext, finding: ProbeFinding): void {
+function add(cells: Cells, kind: 'table' | 'view' | 'function', key: string, operation: ProveOperation, context: ProveContext, finding: ProbeFinding): void {
   const id = `${kind} ${key}\u0000${operation}\u0000${context}`;
   const cell = cells.get(id) ?? { object: `${kind} ${key}`, key, kind, operation, context, findings: [] };
   cell.findings.push(finding);
@@ -53,64 +60,107 @@ async function privileges(client: pg.ClientBase, role: string, oids: string[]): 
   return new Map(result.rows.map((r) => [r.rel, { select: r.s, insert: r.i, update: r.u, delete: r.d }]));
 }
 
-/** Runs the probes; returns the matrix in table, view order. */
+/** Runs the probes; returns the matrix in table, view, function order. */
 export async function probeAll(input: ProbeInput): Promise<ProveEntry[]> {
-  const { client, seed, appRole, context } = input;
+  const { client, seed, appRole } = input;
   const cells: Cells = new Map();
   const probed = input.targets.filter((t) => seed.seeded.get(t.key)?.owned);
   for (const table of input.targets) {
     if (probed.includes(table)) continue;
     const reason = seed.unseedable.get(table.key);
-    const detail = reason !== undefined ? `not seeded: ${reason}` : 'its rows belong to no tenant (no tenant column, no foreign key to a tenant\'s row)';
+    const detail = reason !== undefined ? `not seeded: ${reason}` : "its rows belong to no tenant (no tenant column, no foreign key to a tenant's row)";
     add(cells, 'table', table.key, 'select', 'tenant', { outcome: 'not-probed', detail });
   }
-  const markers = tenantMarkers(seed);
-  const may = await privileges(client, appRole, [...probed.map((t) => t.sql), ...input.views.map((v) => v.sql)]);
-  const none: TablePrivileges = { select: false, insert: false, update: false, delete: false };
-  const pairs: [TenantLabel, TenantLabel][] = [
-    ['A', 'B'],
-    ['B', 'A'],
-  ];
-  for (const [viewer, other] of pairs) {
-    const tx = await ProbeTransaction.open(client, appRole, context.settings, context.values(viewer));
-    try {
-      for (const table of probed) {
-        const entry = seed.seeded.get(table.key);
-        if (!entry) continue;
-        const p = may.get(table.sql) ?? none;
-        add(cells, 'table', table.key, 'select', 'tenant', await probeSelect(tx, entry, viewer, p.select));
-        add(cells, 'table', table.key, 'insert', 'tenant', await probeInsert(tx, entry, seed, viewer, other, p.insert));
-        add(cells, 'table', table.key, 'update', 'tenant', await probeChange(tx, entry, 'update', viewer, other, p.update));
-        add(cells, 'table', table.key, 'delete', 'tenant', await probeChange(tx, entry, 'delete', viewer, other, p.delete));
-        add(cells, 'table', table.key, 'move-tenant', 'tenant', await probeMove(tx, entry, seed, viewer, other, p.update, input.tenantColumns));
-      }
-      for (const view of input.views) add(cells, 'view', view.key, 'select', 'tenant', await probeView(tx, view.sql, markers, viewer, (may.get(view.sql) ?? none).select));
-    } finally {
-      await tx.close();
-    }
-  }
+  const round: Round = {
+    input,
+    cells,
+    probed,
+    markers: tenantMarkers(seed),
+    may: await privileges(client, appRole, [...probed.map((t) => t.sql), ...input.views.map((v) => v.sql)]),
+    via: '',
+  };
+  await tenantRound(round, client, 'A', 'B');
+  await tenantRound(round, client, 'B', 'A');
   // A fresh connection (the setting never set), then the same connection after a tenant's transaction ended ('').
-  const fresh = new pg.Client({ connectionString: input.run.url });
-  await fresh.connect();
-  try {
-    for (const ctx of ['none', 'reused'] as const) {
-      if (ctx === 'reused') await leaveEndedContext(fresh, context.settings, context.values('A'));
-      const nobody = ctx === 'none' ? NO_CONTEXT : ENDED_CONTEXT;
-      const tx = await ProbeTransaction.open(fresh, appRole, context.settings, null);
-      try {
-        for (const table of probed) {
-          const entry = seed.seeded.get(table.key);
-          if (entry) add(cells, 'table', table.key, 'select', ctx, await probeSelect(tx, entry, null, (may.get(table.sql) ?? none).select, nobody));
-        }
-        for (const view of input.views) add(cells, 'view', view.key, 'select', ctx, await probeView(tx, view.sql, markers, null, (may.get(view.sql) ?? none).select, nobody));
-      } finally {
-        await tx.close();
-      }
-    }
-  } finally {
-    await fresh.end();
+  await withClient(input.run.url, async (fresh) => {
+    await noContextRound(round, fresh, 'none');
+    await leaveEndedContext(fresh, input.context.settings, input.context.values('A'));
+    await noContextRound(round, fresh, 'reused');
+  });
+  if (input.pooledUrl !== undefined) {
+    // Through PgBouncer with one server connection: tenant A's and B's transactions from two
+    // clients, then a request with no context, all on the same server connection.
+    const pooled = { ...round, via: 'through PgBouncer (transaction mode): ' };
+    await withClient(input.pooledUrl, (a) => tenantRound(pooled, a, 'A', 'B'));
+    await withClient(input.pooledUrl, (b) => tenantRound(pooled, b, 'B', 'A'));
+    await withClient(input.pooledUrl, (c) => noContextRound(pooled, c, 'reused'));
   }
   return [...cells.values()].map((cell) => entryFor(cell, input));
+}
+
+/** What one round of probes shares: where findings go and what it knows. */
+interface Round {
+  input: ProbeInput;
+  cells: Cells;
+  probed: readonly CatalogTable[];
+  markers: TenantMarkers;
+  may: Map<string, TablePrivileges>;
+  /** Prefix of details, naming the path (`through PgBouncer …`) when not direct. */
+  via: string;
+}
+
+const NONE: TablePrivileges = { select: false, insert: false, update: false, delete: false };
+
+async function withClient(url: string, fn: (client: pg.Client) => Promise<void>): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+function note(round: Round, kind: 'table' | 'view' | 'function', key: string, operation: ProveOperation, context: ProveContext, finding: ProbeFinding): void {
+  add(round.cells, kind, key, operation, context, round.via === '' ? finding : { ...finding, detail: `${round.via}${finding.detail}` });
+}
+
+/** Every probe in `viewer`'s context, in one transaction that is rolled back. */
+async function tenantRound(round: Round, client: pg.ClientBase, viewer: TenantLabel, other: TenantLabel): Promise<void> {
+  const { input, may } = round;
+  const tx = await ProbeTransaction.open(client, input.appRole, input.context.settings, input.context.values(viewer));
+  try {
+    for (const table of round.probed) {
+      const entry = input.seed.seeded.get(table.key);
+      if (!entry) continue;
+      const p = may.get(table.sql) ?? NONE;
+      note(round, 'table', table.key, 'select', 'tenant', await probeSelect(tx, entry, viewer, p.select));
+      note(round, 'table', table.key, 'insert', 'tenant', await probeInsert(tx, entry, input.seed, viewer, other, p.insert));
+      note(round, 'table', table.key, 'update', 'tenant', await probeChange(tx, entry, 'update', viewer, other, p.update));
+      note(round, 'table', table.key, 'delete', 'tenant', await probeChange(tx, entry, 'delete', viewer, other, p.delete));
+      note(round, 'table', table.key, 'move-tenant', 'tenant', await probeMove(tx, entry, input.seed, viewer, other, p.update, input.tenantColumns));
+    }
+    for (const view of input.views) note(round, 'view', view.key, 'select', 'tenant', await probeView(tx, view.sql, round.markers, viewer, (may.get(view.sql) ?? NONE).select));
+    for (const target of input.functions) note(round, 'function', target.fn.key, 'execute', 'tenant', await probeFunction(tx, target, round.markers, viewer, other));
+  } finally {
+    await tx.close();
+  }
+}
+
+/** Reads with no context set in the transaction: `none` on a fresh connection, `reused` after a tenant's transaction ended. */
+async function noContextRound(round: Round, client: pg.ClientBase, ctx: 'none' | 'reused'): Promise<void> {
+  const { input, may } = round;
+  const nobody = ctx === 'none' ? NO_CONTEXT : ENDED_CONTEXT;
+  const tx = await ProbeTransaction.open(client, input.appRole, input.context.settings, null);
+  try {
+    for (const table of round.probed) {
+      const entry = input.seed.seeded.get(table.key);
+      if (entry) note(round, 'table', table.key, 'select', ctx, await probeSelect(tx, entry, null, (may.get(table.sql) ?? NONE).select, nobody));
+    }
+    for (const view of input.views) note(round, 'view', view.key, 'select', ctx, await probeView(tx, view.sql, round.markers, null, (may.get(view.sql) ?? NONE).select, nobody));
+  } finally {
+    await tx.close();
+  }
 }
 
 function entryFor(cell: Cells extends Map<string, infer C> ? C : never, input: ProbeInput): ProveEntry {
@@ -119,7 +169,12 @@ function entryFor(cell: Cells extends Map<string, infer C> ? C : never, input: P
   let line: number | null = null;
   let detail = worst.detail;
   if (worst.outcome === 'leak' || worst.outcome === 'raises') {
-    const responsible = cell.kind === 'view' ? input.locator.view(cell.key) : input.locator.table(cell.key, cell.operation, worst.outcome, input.owners.has(cell.key));
+    const responsible =
+      cell.kind === 'view'
+        ? input.locator.view(cell.key)
+        : cell.kind === 'function'
+          ? input.locator.function(cell.key.slice(0, cell.key.indexOf('.')), cell.key.slice(cell.key.indexOf('.') + 1, cell.key.indexOf('(')))
+          : input.locator.table(cell.key, cell.operation, worst.outcome, input.owners.has(cell.key));
     ({ file, line } = responsible);
     if (responsible.what) detail = `${detail} (${responsible.what})`;
   }

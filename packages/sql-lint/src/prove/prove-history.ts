@@ -12,7 +12,11 @@ import { upMigrationText } from '../up-migration-text.js';
 import { appRoleFor } from './app-role.js';
 import type { AppRole } from './app-role.js';
 import { applyHistory } from './apply-history.js';
-import { readCatalogTables, readCatalogViews } from './catalog-tables.js';
+import { readCatalogTables, readCatalogViews, readSecurityDefinerFunctions } from './catalog-tables.js';
+import { functionTargets } from './probe-functions.js';
+import { findPgBouncerBinary, startRunPgBouncer } from './pgbouncer.js';
+import type { RunPgBouncer } from './pgbouncer.js';
+import { RunProblem } from './run-problem.js';
 import type { CatalogTable } from './catalog-tables.js';
 import { contextFor } from './tenant-context.js';
 import { probeAll } from './probe-all.js';
@@ -31,6 +35,8 @@ export interface ProveOptions {
   databaseUrl?: string;
   /** The role the application connects as. */
   appRole?: string;
+  /** Probe through PgBouncer too: `auto` when the binary is installed (default), `require` fails without it, `off`. */
+  pgbouncer?: 'auto' | 'require' | 'off';
   /** Called with a function that cleans up, so that an interrupt (SIGINT) can run it. */
   onCleanup?: (cleanup: (() => Promise<void>) | null) => void;
   /** Paths as the report shows them. */
@@ -43,6 +49,8 @@ export interface ProveReport {
   appRole: AppRole;
   /** The settings that carried tenant context, and the type of the tenant ids. */
   context: { settings: string[]; idType: string };
+  /** Whether the probes also ran through PgBouncer in transaction mode. */
+  pgbouncer: boolean;
   /** Milliseconds spent building the database, seeding and probing. */
   timings: { build: number; seed: number; probe: number };
 }
@@ -58,10 +66,12 @@ export async function proveHistory(options: ProveOptions): Promise<ProveReport> 
   const started = performance.now();
   const run: RunDatabase = options.databaseUrl ? await createRunDatabase(options.databaseUrl) : await createEmbeddedRunDatabase();
   let client: pg.Client | undefined;
+  let bouncer: RunPgBouncer | undefined;
   const runRoles: string[] = [];
   const historyText = history.map((f) => f.text.toLowerCase()).join('\n');
   const cleanup = async (): Promise<void> => {
     options.onCleanup?.(null);
+    await bouncer?.stop().catch(() => undefined);
     await client?.end().catch(() => undefined);
     const roles = await rolesCreated(run, historyText, runRoles).catch(() => runRoles);
     await run.dispose(roles);
@@ -74,6 +84,7 @@ export async function proveHistory(options: ProveOptions): Promise<ProveReport> 
     const prelude = parsed.filter((f) => isPreludeFile(f.path));
     await applyHistory(client, prelude, searchPath, display);
     const platformTables = new Set((await readCatalogTables(client)).map((t) => t.key));
+    const platformFunctions = new Set((await readSecurityDefinerFunctions(client)).map((f) => f.oid));
     await applyHistory(client, parsed.filter((f) => !isPreludeFile(f.path)), searchPath, display);
     const tables = await readCatalogTables(client);
     const views = (await readCatalogViews(client)).filter((v) => !v.materialized);
@@ -87,12 +98,18 @@ export async function proveHistory(options: ProveOptions): Promise<ProveReport> 
     const seeded = performance.now();
     const locator = new StatementLocator(model, texts, display);
     const owners = await ownedByAppRole(client, appRole.name, targets);
-    const entries = await probeAll({ client, run, appRole: appRole.name, context, seed, targets, views, locator, owners, tenantColumns });
+    const definers = (await readSecurityDefinerFunctions(client)).filter((f) => !platformFunctions.has(f.oid));
+    const functions = await functionTargets(client, { functions: definers, appRole: appRole.name, model, tables: targets, idType: context.idType });
+    const binary = options.pgbouncer === 'off' ? undefined : findPgBouncerBinary();
+    if (options.pgbouncer === 'require' && binary === undefined) throw new RunProblem('--pgbouncer was given but no pgbouncer binary is installed', 'install PgBouncer (apt-get install pgbouncer, brew install pgbouncer) or leave out --pgbouncer');
+    bouncer = binary === undefined ? undefined : await startRunPgBouncer(binary, { host: run.host, port: run.port, user: run.user, password: run.password, database: run.name });
+    const entries = await probeAll({ client, run, appRole: appRole.name, context, seed, targets, views, functions, locator, owners, tenantColumns, pooledUrl: bouncer?.url });
     const probed = performance.now();
     return {
       entries,
       appRole,
       context: { settings: [...context.settings], idType: context.idType },
+      pgbouncer: bouncer !== undefined,
       timings: { build: Math.round(built - started), seed: Math.round(seeded - built), probe: Math.round(probed - seeded) },
     };
   } finally {

@@ -27,6 +27,8 @@ export interface ProveCommandOptions {
   config: string | undefined;
   databaseUrl: string | undefined;
   appRole: string | undefined;
+  /** `--pgbouncer`: probe through PgBouncer and fail when it is not installed (default: when installed). */
+  pgbouncer: boolean;
   version: string;
   cwd: string;
   stdout: (text: string) => void;
@@ -39,7 +41,7 @@ export async function runProveCommand(options: ProveCommandOptions): Promise<num
   const fail = (location: string, message: string, hint: string): number => {
     stderr(`tenant-scope: ${escapeControlCharacters(location)}: ${escapeControlCharacters(message)}\n  hint: ${hint}\n`);
     if (options.format === 'json') options.stdout('[]\n');
-    if (options.format === 'sarif') options.stdout(formatProveSarif({ entries: [], appRole: { name: '', how: 'given' }, context: { settings: [], idType: '' }, timings: { build: 0, seed: 0, probe: 0 } }, options.version));
+    if (options.format === 'sarif') options.stdout(formatProveSarif({ entries: [], appRole: { name: '', how: 'given' }, context: { settings: [], idType: '' }, pgbouncer: false, timings: { build: 0, seed: 0, probe: 0 } }, options.version));
     return 2;
   };
   const configDir = options.config ? cwd : findConfigDirectory(cwd);
@@ -68,6 +70,7 @@ export async function runProveCommand(options: ProveCommandOptions): Promise<num
       config: loaded.config,
       databaseUrl: options.databaseUrl,
       appRole: options.appRole,
+      pgbouncer: options.pgbouncer ? 'require' : 'auto',
       display: (path) => displayPath(cwd, path),
       onCleanup: (cleanup) => {
         interrupted = cleanup;

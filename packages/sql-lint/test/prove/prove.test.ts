@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startPostgres, type PostgresServer } from '@tenant-scope/pg-harness';
+import { pgbouncerAvailability, startPostgres, type PostgresServer } from '@tenant-scope/pg-harness';
 import { initAnalyzer } from '@tenant-scope/sql-analyzer';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { proveHistory } from '../../src/prove/prove-history.js';
@@ -31,6 +31,9 @@ function problems(entries: readonly ProveEntry[]): string[] {
 }
 
 let server: PostgresServer;
+// PgBouncer is used when installed; in CI or with TENANT_SCOPE_REQUIRE_PGBOUNCER=1 a missing one fails the file.
+const availability = pgbouncerAvailability();
+const pgbouncer = availability.available ? 'require' : 'off';
 const display = (file: string) => file.slice(root.length + 1);
 
 beforeAll(async () => {
@@ -93,8 +96,9 @@ describe('the bundled example', () => {
 describe('each mistake is caught and located', () => {
   let report: ProveReport;
   const at = (line: number) => `packages/sql-lint/test/prove/fixtures/mistakes/002_policies.sql:${line}`;
+  const functions = 'packages/sql-lint/test/prove/fixtures/mistakes/003_functions.sql';
   beforeAll(async () => {
-    report = await proveHistory({ files: history(mistakes), config: { contextGucs: ['app.tenant_id'] }, databaseUrl: server.url, appRole: 'app', display });
+    report = await proveHistory({ files: history(mistakes), config: { contextGucs: ['app.tenant_id'] }, databaseUrl: server.url, appRole: 'app', pgbouncer, display });
   });
   const writes = ['select', 'insert', 'update', 'delete', 'move-tenant'];
 
@@ -130,6 +134,20 @@ describe('each mistake is caught and located', () => {
     const invoices = report.entries.filter((e) => e.object === 'table public.invoices');
     expect(problems(invoices)).toEqual([`table public.invoices select reused raises ${at(33)}`]);
     expect(invoices.find((e) => e.outcome === 'raises')?.detail).toBe('invalid input syntax for type uuid: "" (policy invoices_tenant)');
+  });
+
+  test('SECURITY DEFINER readers leak, also when they trust a tenant argument; one that filters by the context does not', () => {
+    const fns = report.entries.filter((e) => e.object.startsWith('function '));
+    expect(fns.map((e) => `${e.object} ${e.operation} ${e.context} ${e.outcome} ${e.file ?? '-'}:${e.line ?? '-'}`)).toEqual([
+      `function public.all_projects() execute tenant leak ${functions}:2`,
+      `function public.own_project_count() execute tenant isolated -:-`,
+      `function public.projects_of(uuid) execute tenant leak ${functions}:7`,
+    ]);
+    expect(fns[2]?.detail).toBe('tenant A sees values of tenant B (1 row) (SECURITY DEFINER function)');
+  });
+
+  test('the probes also ran through PgBouncer in transaction mode', () => {
+    expect(report.pgbouncer).toBe(pgbouncer !== 'off');
   });
 
   test('the correct tables stay isolated', () => {
