@@ -36,9 +36,10 @@ export { initAnalyzer, isAnalyzerReady } from './wasm-parser.js';
 
 /**
  * Parses SQL text into statements (PostgreSQL's JSON parse tree) with UTF-16 ranges, or a syntax
- * error with line and column. For tools that need the tree itself; not cached.
+ * error with line and column. For tools that need the tree itself; not cached. `restoreParsedSql`
+ * puts a parse back together from its statements and skipped ranges kept apart from the text.
  */
-export { parseSql } from './parse-sql.js';
+export { parseSql, restoreParsedSql } from './parse-sql.js';
 
 /**
  * Typed reading of the trees `parseSql` returns (node types from `@pgsql/types`, PostgreSQL 18):

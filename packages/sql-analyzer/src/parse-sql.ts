@@ -184,15 +184,31 @@ function parseSkipping(text: string, skipTree: NonNullable<ParseSqlOptions['skip
   // A newline before each semicolon ends a trailing line comment.
   const checked = checkSyntaxRaw(skipped.map((range) => text.slice(range.start, range.end)).join('\n;\n'));
   if (checked !== true) return null;
-  let sql = '';
-  let at = 0;
-  for (const range of skipped) {
-    sql += text.slice(at, range.start) + ' '.repeat(range.end - range.start);
-    at = range.end;
-  }
-  sql += text.slice(at);
+  const sql = blankRanges(text, skipped);
   const snippet = new SqlSnippet(sql, (k) => k);
   const parsed = parseSnippet(snippet);
   if ('error' in parsed) return null;
   return { text, sql, statements: parsed.statements, error: null, holeParameters: new Set(), holes: [], snippet, skipped };
+}
+
+/** `text` with each range (in order, not overlapping) replaced by as many blanks. */
+function blankRanges(text: string, ranges: readonly SourceRange[]): string {
+  if (ranges.length === 0) return text;
+  let sql = '';
+  let at = 0;
+  for (const range of ranges) {
+    sql += text.slice(at, range.start) + ' '.repeat(range.end - range.start);
+    at = range.end;
+  }
+  return sql + text.slice(at);
+}
+
+/**
+ * A hole-free parse of `text` put back together from its statements and its `skipped` ranges (as
+ * `parseSql` with `skipTree` returned them), for a caller that kept them apart from the text: a
+ * worker thread's or an on-disk cache's result.
+ */
+export function restoreParsedSql(text: string, statements: ParsedStatement[], skipped: SourceRange[]): ParsedSql {
+  const sql = blankRanges(text, skipped);
+  return { text, sql, statements, error: null, holeParameters: new Set(), holes: [], snippet: new SqlSnippet(sql, (k) => k), skipped };
 }

@@ -56,6 +56,9 @@ Files larger than 8 MB are refused; a statement nested too deeply to analyze is 
 \`unanalyzable\` and the rest is still linted.
 
 Options:
+  --concurrency <n|auto|off>
+                 worker threads that parse files: a number, off (parse on the main thread),
+                 or auto (default): one per CPU when there is enough SQL to pay for them
 ${COMMON_OPTIONS}
 
 Examples:

@@ -19,7 +19,7 @@ import { formatGithub } from './format-github.js';
 import { formatPretty } from './format-pretty.js';
 import { formatSarif } from './format-sarif.js';
 import type { ToolNotification } from './format-sarif.js';
-import { knownRuleIds, lintSql } from './lint-sql.js';
+import { knownRuleIds, lintSqlAsync } from './lint-sql.js';
 import type { Finding } from './lint-sql.js';
 import { loadLintConfig } from './load-config.js';
 import { collectMigrationFiles, STDIN_PATH } from './migration-files.js';
@@ -97,6 +97,13 @@ function exitCodeFor(findings: readonly Finding[], maxWarnings: number | undefin
   return 0;
 }
 
+/** `--concurrency`: worker threads that parse (see `AnalysisOptions`). */
+function concurrency(value: string | undefined): number | 'auto' | 'off' {
+  if (value === undefined || value === 'auto' || value === 'off') return value ?? 'auto';
+  if (!/^\d+$/.test(value)) throw new UsageError(`--concurrency needs a whole number, auto or off, got "${value}"`);
+  return Number(value) === 0 ? 'off' : Number(value);
+}
+
 /** Whole seconds (or fractions) given to a timeout option, in milliseconds. */
 function seconds(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback * 1000;
@@ -113,6 +120,7 @@ const OPTIONS = {
   'connect-timeout': { type: 'string' },
   'statement-timeout': { type: 'string' },
   pgbouncer: { type: 'boolean' },
+  concurrency: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -153,6 +161,7 @@ async function run(argv: string[]): Promise<{ outcome: Outcome; code: number; wr
     if (!/^\d+$/.test(values['max-warnings'])) throw new UsageError(`--max-warnings needs a whole number, got "${values['max-warnings']}"`);
     maxWarnings = Number(values['max-warnings']);
   }
+  const parsers = concurrency(values.concurrency);
   if (command === 'check' || command === 'explain') {
     const write = (stream: NodeJS.WriteStream) => (text: string) => void stream.write(text);
     const format = (values.format ?? 'pretty') as Format;
@@ -198,7 +207,7 @@ async function run(argv: string[]): Promise<{ outcome: Outcome; code: number; wr
     else if (path === STDIN_PATH || !isIgnored(path)) problems.push(read.problem);
   }
   if (problems.length > 0) return { outcome: { ...empty(), problems }, code: 2 };
-  const result = lintSql({ files, config });
+  const result = await lintSqlAsync({ files, config, concurrency: parsers });
   if (result.configProblem) return { outcome: { ...empty(), problems: [result.configProblem] }, code: 2 };
   const findings = result.findings.filter((f) => f.file === STDIN_NAME || !isIgnored(f.file));
   const texts = new Map(files.map((f) => [f.path, f.text]));

@@ -2,9 +2,13 @@
  * @tenant-scope/sql-lint: lints migration SQL (and live databases) for broken tenant isolation.
  */
 
-/** Lints an ordered migration history; the CLI's `lint` command is built on it. */
-export { lintSql, knownRuleIds, PARSE_ERROR_RULE } from './lint-sql.js';
-export type { Finding, LintSqlOptions, LintSqlResult } from './lint-sql.js';
+/**
+ * Lints an ordered migration history; `lintSqlAsync` (the CLI's `lint`) parses on worker threads
+ * and can keep each file's parse in an on-disk cache, with the same findings.
+ */
+export { lintSql, lintSqlAsync, knownRuleIds, PARSE_ERROR_RULE } from './lint-sql.js';
+export type { Finding, LintSqlAsyncOptions, LintSqlOptions, LintSqlResult } from './lint-sql.js';
+export type { AnalysisOptions } from './migration-analyses.js';
 
 /** Configuration: context settings, tenant columns, rule severities, ignored files. */
 export { validateLintConfig, isConfigProblem } from './lint-config.js';

@@ -6,7 +6,9 @@ import { LineIndex } from '@tenant-scope/sql-analyzer';
 import picomatch from 'picomatch';
 import type { AppRoleAccess } from './app-role-access.js';
 import { auditRules } from './audit-rules.js';
-import { buildSchemaModel } from './model/replay.js';
+import { analyzeMigrations } from './migration-analyses.js';
+import type { AnalysisOptions } from './migration-analyses.js';
+import { buildSchemaModel, replayAnalyzedFile } from './model/replay.js';
 import type { ParsedFile, SqlFile } from './model/replay.js';
 import { ignoreProblems, isIgnored, readInlineIgnores, UNKNOWN_IGNORE_RULE, UNUSED_IGNORE_RULE } from './inline-ignores.js';
 import type { InlineIgnores } from './inline-ignores.js';
@@ -20,6 +22,7 @@ import type { PlatformPreset } from './platform-preset.js';
 import { formatMessage } from './rule.js';
 import type { LintRule, RuleContext, Severity } from './rule.js';
 import { sqlLintRules } from './rules.js';
+import { emptySchemaModel } from './model/schema-model.js';
 import type { SchemaModel, StatementSource } from './model/schema-model.js';
 import { UNANALYZABLE_RULE } from './unanalyzable-statements.js';
 import { upMigrationText } from './up-migration-text.js';
@@ -211,12 +214,15 @@ function ignoreCommentFindings(
   return findings;
 }
 
-/**
- * Lints an ordered migration history. Never throws for bad SQL: a file that does not parse
- * gives a `parse-error` finding at its line and column, and the other files are still linted.
- * Only the "up" part of files with up/down markers counts.
- */
-export function lintSql(options: LintSqlOptions): LintSqlResult {
+/** A history ready to replay: the valid configuration and the files (up parts), the platform's prelude first. */
+interface PreparedHistory {
+  config: LintConfig;
+  files: SqlFile[];
+  history: SqlFile[];
+  extraRules: readonly LintRule[];
+}
+
+function prepareHistory(options: LintSqlOptions): PreparedHistory | LintSqlResult {
   const extraRules = options.extraRules ?? [];
   const validated = validateLintConfig(options.config ?? {}, 'lintSql({ config })', knownRuleIds(extraRules));
   if (isConfigProblem(validated)) return { findings: [], model: buildSchemaModel([]).model, configProblem: validated };
@@ -225,7 +231,11 @@ export function lintSql(options: LintSqlOptions): LintSqlResult {
   // A platform's own objects are replayed first, as the platform creates them before any migration.
   const platform = platformPresetFor(config, files);
   const history = platform ? [preludeFile(platform), ...files] : files;
-  const { model, files: parsed } = buildSchemaModel(history, { searchPath: config.searchPath });
+  return { config, files, history, extraRules };
+}
+
+/** The findings of a replayed history. */
+function judgeHistory({ config, files, extraRules }: PreparedHistory, model: SchemaModel, parsed: readonly ParsedFile[]): LintSqlResult {
   const texts = new Map(
     parsed.map((f) => [f.path, { text: f.text, ignores: f.error ? null : readInlineIgnores(f.text, f.statements) }] as const),
   );
@@ -250,4 +260,39 @@ export function lintSql(options: LintSqlOptions): LintSqlResult {
   findings.push(...unanalyzableFindings(parsed, texts, config, isIgnoredFile));
   findings.push(...ignoreCommentFindings(parsed, texts, config, [...sqlLintRules, ...extraRules], isIgnoredFile, knownRuleIds(extraRules)));
   return { findings: sortFindings(findings, files.map((f) => f.path)), model, configProblem: null };
+}
+
+/**
+ * Lints an ordered migration history. Never throws for bad SQL: a file that does not parse
+ * gives a `parse-error` finding at its line and column, and the other files are still linted.
+ * Only the "up" part of files with up/down markers counts.
+ */
+export function lintSql(options: LintSqlOptions): LintSqlResult {
+  const prepared = prepareHistory(options);
+  if (!('history' in prepared)) return prepared;
+  const { model, files: parsed } = buildSchemaModel(prepared.history, { searchPath: prepared.config.searchPath });
+  return judgeHistory(prepared, model, parsed);
+}
+
+/** `lintSqlAsync`'s options: `lintSql`'s, and how files are parsed. */
+export interface LintSqlAsyncOptions extends LintSqlOptions, AnalysisOptions {}
+
+/**
+ * `lintSql` with its files parsed and analyzed on worker threads (when there is enough SQL to pay
+ * for them) and, given `cacheLocation`, read from and written to an on-disk cache. The model is
+ * replayed here, in history order, while later files are still being parsed. The result is the
+ * same as `lintSql`'s.
+ */
+export async function lintSqlAsync(options: LintSqlAsyncOptions): Promise<LintSqlResult> {
+  const prepared = prepareHistory(options);
+  if (!('history' in prepared)) return prepared;
+  const { history, config } = prepared;
+  const analysisOf = analyzeMigrations(
+    history.map((f) => f.text),
+    options,
+  );
+  const model = emptySchemaModel();
+  const parsed: ParsedFile[] = [];
+  for (const [i, file] of history.entries()) parsed.push(replayAnalyzedFile(model, file, await analysisOf(i), { searchPath: config.searchPath }));
+  return judgeHistory(prepared, model, parsed);
 }

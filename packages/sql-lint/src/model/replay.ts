@@ -3,8 +3,10 @@
  * for its node type (`statement-handlers.ts`), which changes the model the way PostgreSQL would
  * change its catalog; each changed item remembers that statement.
  */
-import { dataStatementMayAffectSessionState, parseSql, statementNode } from '@tenant-scope/sql-analyzer';
+import { statementNode } from '@tenant-scope/sql-analyzer';
 import type { ParsedSql, SessionFact, SourceRange, SqlSyntaxError } from '@tenant-scope/sql-analyzer';
+import { analyzeMigration, parsedSqlOf } from '../migration-analysis.js';
+import type { MigrationAnalysis } from '../migration-analysis.js';
 import type { ReplayContext } from './replay-context.js';
 import { emptySchemaModel } from './schema-model.js';
 import type { SchemaModel } from './schema-model.js';
@@ -37,18 +39,6 @@ export interface BuiltSchema {
 export interface BuildSchemaOptions {
   /** The search_path each file starts with (default `["public"]`). */
   searchPath?: readonly string[];
-}
-
-// Statements that cannot change the model: data changes, grants, comments, indexes.
-const MODEL_INERT = /(?:insert|update|delete|merge|select|values|grant|revoke|comment|create\s+(?:unique\s+)?index)\b/iy;
-
-/**
- * True for a statement whose tree the model does not need: one of MODEL_INERT that cannot read or
- * write a setting or hold session state either. It is still checked for syntax errors.
- */
-function modelSkips(text: string, range: SourceRange): boolean {
-  MODEL_INERT.lastIndex = range.start;
-  return MODEL_INERT.test(text) && !dataStatementMayAffectSessionState(text.slice(range.start, range.end));
 }
 
 /** Where a replay is: the model, the file, its search_path, how deep in DO blocks, and the statements set aside. */
@@ -102,16 +92,20 @@ function replayRun(scope: ReplayScope, run: ParsedSql): void {
   replayParsed(scope, parsed, facts);
 }
 
-/** Replays one file into the model; returns its statement ranges (skipped ones included). */
-function replayFile(model: SchemaModel, file: SqlFile, initialPath: readonly string[]): ParsedFile {
-  const whole = parseSql(file.text, { skipTree: modelSkips });
-  if (whole.error) return { ...file, statements: [], error: whole.error, unanalyzable: [] };
-  // The setting reads and writes of the same parse tree: no second parse.
-  const { parsed, facts, unanalyzable } = analyzeWithinLimits(whole);
+/**
+ * Replays one file into the model from its analysis (made on this thread, on a worker or read from
+ * a cache: the same plain data); returns its statement ranges (skipped ones included).
+ */
+export function replayAnalyzedFile(model: SchemaModel, file: SqlFile, analysis: MigrationAnalysis, options: BuildSchemaOptions = {}): ParsedFile {
+  if (analysis.error) return { ...file, statements: [], error: analysis.error, unanalyzable: [] };
+  const parsed = parsedSqlOf(file.text, analysis);
+  const { facts } = analysis;
+  const unanalyzable = [...analysis.unanalyzable];
   for (const fact of facts) {
     if (fact.kind === 'guc-write') model.writes.push({ write: fact, file: file.path });
     if (fact.kind === 'guc-read') model.reads.push({ read: fact, file: file.path });
   }
+  const initialPath = resolvableSchemas(options.searchPath ?? DEFAULT_SEARCH_PATH);
   replayParsed({ model, file: file.path, path: new MigrationSearchPath(initialPath), depth: 0, unanalyzable }, parsed, facts);
   const setAside = [...parsed.skipped, ...unanalyzable.map((u) => u.range)];
   const ranges = parsed.statements.map((s) => s.range);
@@ -125,8 +119,7 @@ function replayFile(model: SchemaModel, file: SqlFile, initialPath: readonly str
  * resolve along each file's search_path (see `MigrationSearchPath`).
  */
 export function buildSchemaModel(files: readonly SqlFile[], options: BuildSchemaOptions = {}): BuiltSchema {
-  const initialPath = resolvableSchemas(options.searchPath ?? DEFAULT_SEARCH_PATH);
   const model = emptySchemaModel();
-  const parsedFiles = files.map((file) => replayFile(model, file, initialPath));
+  const parsedFiles = files.map((file) => replayAnalyzedFile(model, file, analyzeMigration(file.text), options));
   return { model, files: parsedFiles };
 }

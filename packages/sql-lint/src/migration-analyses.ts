@@ -1,0 +1,54 @@
+/**
+ * Where each file's analysis comes from in a run: worker threads when there is enough text to pay
+ * for starting them, else this thread. Both give the same plain data, so the findings do not
+ * depend on which one answered.
+ */
+import { availableParallelism } from 'node:os';
+import { analyzeMigration } from './migration-analysis.js';
+import type { MigrationAnalysis } from './migration-analysis.js';
+import { analyzeOnWorkers } from './migration-analysis-pool.js';
+
+/** How a run analyzes its files. */
+export interface AnalysisOptions {
+  /**
+   * Worker threads that parse: a number, `off` (this thread only), or `auto` (the default): as
+   * many as `os.availableParallelism()`, when there is enough SQL to pay for starting them.
+   */
+  concurrency?: number | 'auto' | 'off';
+}
+
+/**
+ * Text (UTF-16 code units) below which analyzing on this thread is faster than starting workers:
+ * a worker loads its own parser, which costs about as much as analyzing this much SQL.
+ */
+export const PARALLEL_THRESHOLD = 256 * 1024;
+
+/**
+ * The analyses of `texts`: call the returned function with each index in order. Worker results
+ * are ready as soon as they are known; the others are made when asked for, so a caller replaying
+ * file by file never holds every tree at once.
+ */
+export function analyzeMigrations(texts: readonly string[], options: AnalysisOptions = {}): (index: number) => Promise<MigrationAnalysis> {
+  const ready: Promise<MigrationAnalysis>[] = [];
+  const here = (i: number): MigrationAnalysis => analyzeMigration(texts[i] as string);
+  const missing = texts.map((_, i) => i);
+  const missingLength = missing.reduce((sum, i) => sum + (texts[i] as string).length, 0);
+  const concurrency = options.concurrency ?? 'auto';
+  const threads = concurrency === 'off' ? 0 : concurrency === 'auto' ? (missingLength >= PARALLEL_THRESHOLD ? availableParallelism() : 0) : Math.floor(concurrency);
+  if (threads >= 1 && missing.length > 0) {
+    const answers = analyzeOnWorkers(
+      missing.map((i) => texts[i] as string),
+      Math.min(threads, missing.length),
+    );
+    missing.forEach((i, k) => {
+      const analysis = (answers[k] as Promise<string | null>).then((json) => {
+        // A text no worker could answer is analyzed here, where it fails as it would without workers.
+        return json === null ? here(i) : (JSON.parse(json) as MigrationAnalysis);
+      });
+      // A run that stops at an earlier file never asks for this one: its failure is not unhandled.
+      analysis.catch(() => undefined);
+      ready[i] = analysis;
+    });
+  }
+  return async (i) => ready[i] ?? here(i);
+}
