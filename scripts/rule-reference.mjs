@@ -17,6 +17,7 @@ const sqlRuleNotes = {
   'app-role-bypasses-rls': '`tenant-scope audit --app-role <name>` only',
   'policy-per-row-setting': 'off unless `"ruleSet": "strict"` (or set in `rules`)',
   'rls-not-forced': 'off with the Supabase platform preset',
+  'forgeable-context': 'error with the Supabase platform preset',
 };
 // `parse-error` is a finding of the linter itself, not a rule object, so it has no metadata.
 const parseErrorRow = {

@@ -26,10 +26,13 @@ function scopeOver(pool: pg.Pool) {
   return createTenantScope(pool, { context: { tenantId: 'app.tenant_id' }, assertions: 'off' });
 }
 
-// The tenant database's two SECURITY DEFINER functions (used by the violation tests) are unsafe on purpose.
+// The tenant database's two SECURITY DEFINER functions (used by the violation tests) are unsafe on
+// purpose, and PUBLIC keeps its default EXECUTE on them.
 const FIXTURE_FUNCTIONS = [
+  { code: 'forgeable-context', severity: 'warn', object: 'function public.leaky_set_tenant(value text)' },
   { code: 'security-definer-search-path', severity: 'error', object: 'function public.leaky_set_tenant(value text)' },
   { code: 'session-context-set', severity: 'error', object: 'function public.leaky_set_tenant(value text)' },
+  { code: 'security-definer-public-execute', severity: 'warn', object: 'function public.local_set_tenant(value text)' },
   { code: 'security-definer-search-path', severity: 'error', object: 'function public.local_set_tenant(value text)' },
 ];
 

@@ -26,7 +26,8 @@ interface TableRow {
 
 /**
  * The catalog as SQL files, in an order the replay accepts: roles, tables (parents first),
- * functions, views, policies, role and database settings. Run it inside a read-only transaction.
+ * schemas with their USAGE grants, functions with their EXECUTE grants, views, policies, role and
+ * database settings. Run it inside a read-only transaction.
  */
 export async function catalogHistory(client: pg.ClientBase): Promise<SqlFile[]> {
   await client.query('set local search_path = pg_catalog');
@@ -71,14 +72,39 @@ export async function catalogHistory(client: pg.ClientBase): Promise<SqlFile[]> 
     files.push({ path: `database: table ${table.name}`, text: `${lines.join('\n')}\n` });
   }
 
-  const functions = await client.query<{ name: string; def: string }>(
+  // Who may use a schema; the owner is left out, as in the model.
+  const schemas = await client.query<{ name: string; usage: string[] }>(
+    `select quote_ident(n.nspname) as name,
+            array(select case when a.grantee = 0 then 'public' else quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) end
+                    from pg_catalog.aclexplode(coalesce(n.nspacl, pg_catalog.acldefault('n', n.nspowner))) a
+                   where a.privilege_type = 'USAGE' and a.grantee <> n.nspowner order by 1) as usage
+       from pg_catalog.pg_namespace n
+      where ${NOT_SYSTEM} and ${NOT_EXTENSION('pg_catalog.pg_namespace', 'n.oid')}
+      order by n.oid`,
+  );
+  for (const schema of schemas.rows) {
+    // The model starts with PUBLIC on public (PostgreSQL's default); any other schema starts with no grant.
+    const lines = schema.name === 'public' ? ['revoke usage on schema public from public;'] : [`create schema ${schema.name};`];
+    if (schema.usage.length > 0) lines.push(`grant usage on schema ${schema.name} to ${schema.usage.join(', ')};`);
+    files.push({ path: `database: schema ${schema.name}`, text: `${lines.join('\n')}\n` });
+  }
+
+  const functions = await client.query<{ name: string; def: string; execute: string[] }>(
     `select quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')' as name,
-            pg_catalog.pg_get_functiondef(p.oid) as def
+            pg_catalog.pg_get_functiondef(p.oid) as def,
+            array(select case when a.grantee = 0 then 'public' else quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) end
+                    from pg_catalog.aclexplode(coalesce(p.proacl, pg_catalog.acldefault('f', p.proowner))) a
+                   where a.privilege_type = 'EXECUTE' and a.grantee <> p.proowner order by 1) as execute
        from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
       where p.prokind in ('f', 'p') and ${NOT_SYSTEM} and ${NOT_EXTENSION('pg_catalog.pg_proc', 'p.oid')}
       order by p.oid`,
   );
-  for (const fn of functions.rows) files.push({ path: `database: function ${fn.name}`, text: `${fn.def.trimEnd()};\n` });
+  for (const fn of functions.rows) {
+    // A replayed function starts executable by PUBLIC; its ACL then says who really may call it.
+    const lines = [`${fn.def.trimEnd()};`, `revoke execute on routine ${fn.name} from public;`];
+    if (fn.execute.length > 0) lines.push(`grant execute on routine ${fn.name} to ${fn.execute.join(', ')};`);
+    files.push({ path: `database: function ${fn.name}`, text: `${lines.join('\n')}\n` });
+  }
 
   const views = await client.query<{ name: string; relkind: string; reloptions: string[] | null; def: string }>(
     `select quote_ident(n.nspname) || '.' || quote_ident(c.relname) as name, c.relkind::text as relkind, c.reloptions,

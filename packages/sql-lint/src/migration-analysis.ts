@@ -23,8 +23,8 @@ export interface MigrationAnalysis {
   unanalyzable: UnanalyzableStatement[];
 }
 
-// Statements that cannot change the model: data changes, grants, comments, indexes.
-const MODEL_INERT = /(?:insert|update|delete|merge|select|values|grant|revoke|comment|create\s+(?:unique\s+)?index)\b/iy;
+// Statements that cannot change the model: data changes, comments, indexes (GRANT/REVOKE can: function EXECUTE, schema USAGE).
+const MODEL_INERT = /(?:insert|update|delete|merge|select|values|comment|create\s+(?:unique\s+)?index)\b/iy;
 
 /**
  * True for a statement whose tree the model does not need: one of MODEL_INERT that cannot read or

@@ -12,6 +12,8 @@ import { rlsNotEnabled } from './rules/rls-not-enabled.js';
 import { rlsNotForced } from './rules/rls-not-forced.js';
 import { rlsWeakened } from './rules/rls-weakened.js';
 import { roleBypassesRls } from './rules/role-bypasses-rls.js';
+import { forgeableContext } from './rules/forgeable-context.js';
+import { securityDefinerPublicExecute } from './rules/security-definer-public-execute.js';
 import { securityDefinerRlsBypass } from './rules/security-definer-rls-bypass.js';
 import { securityDefinerSearchPath } from './rules/security-definer-search-path.js';
 import { sessionContextSet } from './rules/session-context-set.js';
@@ -33,7 +35,9 @@ export const sqlLintRules: readonly LintRule[] = [
   unknownContextGuc,
   viewBypassesRls,
   securityDefinerSearchPath,
+  securityDefinerPublicExecute,
   securityDefinerRlsBypass,
+  forgeableContext,
   sessionContextSet,
   rlsWeakened,
   roleBypassesRls,

@@ -52,6 +52,10 @@ interface CatalogState {
   tables: Record<string, { enabled: boolean; forced: boolean }>;
   policies: Record<string, { command: string; permissive: boolean; roles: string[] }>;
   views: Record<string, boolean>;
+  /** EXECUTE grantees of each function (`schema.name/argument count`), the owner left out. */
+  functions: Record<string, string[]>;
+  /** USAGE grantees of each schema, the owner left out. */
+  schemas: Record<string, string[]>;
 }
 
 const COMMANDS: Record<string, string> = { '*': 'all', r: 'select', a: 'insert', w: 'update', d: 'delete' };
@@ -73,7 +77,23 @@ async function catalogState(client: pg.Client): Promise<CatalogState> {
        from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where c.relkind in ('v', 'm') and n.nspname not in ('pg_catalog', 'information_schema')`,
   );
+  const grantees = (acl: string, type: string, owner: string, privilege: string): string =>
+    `array(select case when a.grantee = 0 then 'public' else pg_get_userbyid(a.grantee)::text end
+             from aclexplode(coalesce(${acl}, acldefault('${type}', ${owner}))) a
+            where a.privilege_type = '${privilege}' and a.grantee <> ${owner} order by 1)`;
+  const functions = await client.query<{ name: string; execute: string[] }>(
+    // The model folds function and schema names to lower case (a known simplification of quoted names).
+    `select lower(n.nspname || '.' || p.proname) || '/' || p.pronargs as name, ${grantees('p.proacl', 'f', 'p.proowner', 'EXECUTE')} as execute
+       from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+      where n.nspname not in ('pg_catalog', 'information_schema') and n.nspname !~ '^pg_'`,
+  );
+  const schemas = await client.query<{ name: string; usage: string[] }>(
+    `select lower(n.nspname) as name, ${grantees('n.nspacl', 'n', 'n.nspowner', 'USAGE')} as usage
+       from pg_namespace n where n.nspname not in ('pg_catalog', 'information_schema') and n.nspname !~ '^pg_'`,
+  );
   return {
+    functions: Object.fromEntries(functions.rows.map((f) => [f.name, f.execute])),
+    schemas: Object.fromEntries(schemas.rows.map((n) => [n.name, n.usage])),
     tables: Object.fromEntries(tables.rows.map((t) => [t.name, { enabled: t.enabled, forced: t.forced }])),
     policies: Object.fromEntries(policies.rows.map((p) => [p.name, { command: COMMANDS[p.cmd] ?? p.cmd, permissive: p.permissive, roles: p.roles }])),
     views: Object.fromEntries(views.rows.map((v) => [v.name, v.invoker])),
@@ -81,7 +101,9 @@ async function catalogState(client: pg.Client): Promise<CatalogState> {
 }
 
 function modelState(model: SchemaModel): CatalogState {
-  const state: CatalogState = { tables: {}, policies: {}, views: {} };
+  const state: CatalogState = { tables: {}, policies: {}, views: {}, functions: {}, schemas: {} };
+  for (const fn of model.functions.values()) state.functions[`${fn.schema}.${fn.name}/${fn.argumentTypes.length}`] = [...fn.execute].sort();
+  for (const [schema, usage] of model.schemaUsage) state.schemas[schema] = [...usage].sort();
   for (const [key, table] of model.tables) {
     state.tables[key] = { enabled: table.rowSecurity.enabled, forced: table.rowSecurity.forced };
     for (const policy of table.policies.values()) {

@@ -99,6 +99,10 @@ export interface FunctionModel {
   name: string;
   /** Lowercased argument type names, or null when declared without them (ALTER FUNCTION f …). */
   argumentTypes: string[];
+  /** A procedure (CREATE PROCEDURE), not a function. */
+  procedure: boolean;
+  /** Lowercased return type name without schema (`trigger`, `void`, `uuid`); `void` for a procedure. */
+  returnType: string;
   language: string;
   securityDefiner: boolean;
   /** The `search_path` the function runs with (from `SET search_path`), or null. */
@@ -121,8 +125,23 @@ export interface FunctionModel {
    * parse tree of an SQL body, from the words before a `(` in other bodies.
    */
   bodyCalls: FunctionCallName[];
+  /**
+   * Roles granted EXECUTE (lowercased; `public` for PUBLIC), the owner left out: PUBLIC and the
+   * default privileges at creation, then every GRANT/REVOKE EXECUTE. CREATE OR REPLACE keeps them.
+   */
+  execute: Set<string>;
   /** The CREATE FUNCTION, or the last ALTER FUNCTION that made it SECURITY DEFINER or removed its search_path. */
   source: StatementSource;
+}
+
+/**
+ * The EXECUTE privileges a new function gets (ALTER DEFAULT PRIVILEGES … ON FUNCTIONS), for the
+ * role that runs the migrations: the global list (PUBLIC until revoked), plus a schema's own
+ * additions, which cannot take away what the global list grants (as in PostgreSQL).
+ */
+export interface FunctionDefaultPrivileges {
+  global: Set<string>;
+  bySchema: Map<string, Set<string>>;
 }
 
 /** A function as a call names it. */
@@ -186,11 +205,29 @@ export interface SchemaModel {
   reads: ContextRead[];
   /** DO blocks the replay could not follow in full, in history order. */
   unfollowed: UnfollowedDoBlock[];
+  /**
+   * Roles with USAGE on a schema (lowercased; `public` for PUBLIC; the owner left out), for the
+   * schemas the history creates, and `public` (usable by PUBLIC by default). A schema not in the
+   * map predates the history: its privileges are not known.
+   */
+  schemaUsage: Map<string, Set<string>>;
+  functionDefaults: FunctionDefaultPrivileges;
 }
 
 /** An empty schema. */
 export function emptySchemaModel(): SchemaModel {
-  return { tables: new Map(), views: new Map(), functions: new Map(), roles: new Map(), weakenings: [], writes: [], reads: [], unfollowed: [] };
+  return {
+    tables: new Map(),
+    views: new Map(),
+    functions: new Map(),
+    roles: new Map(),
+    weakenings: [],
+    writes: [],
+    reads: [],
+    unfollowed: [],
+    schemaUsage: new Map([['public', new Set(['public'])]]),
+    functionDefaults: { global: new Set(['public']), bySchema: new Map() },
+  };
 }
 
 /** `schema.name`, with `public` for an unqualified name. */

@@ -7,6 +7,7 @@ import { applyAlterTable } from './handlers/alter-table.js';
 import { applyDoBlock } from './handlers/do-blocks.js';
 import { applyDrop } from './handlers/drops.js';
 import { applyAlterFunction, applyCreateFunction } from './handlers/functions.js';
+import { applyAlterDefaultPrivileges, applyGrant } from './handlers/grants.js';
 import { applyAlterPolicy, applyCreatePolicy } from './handlers/policies.js';
 import { applyAlterObjectSchema, applyRename } from './handlers/renames.js';
 import { applyAlterRole, applyCreateRole, applyDropRole } from './handlers/roles.js';
@@ -34,6 +35,8 @@ const HANDLERS: StatementHandlers = {
   AlterRoleStmt: applyAlterRole,
   DropRoleStmt: applyDropRole,
   DoStmt: applyDoBlock,
+  GrantStmt: applyGrant,
+  AlterDefaultPrivilegesStmt: applyAlterDefaultPrivileges,
 };
 
 /** Applies one statement to the model through the handler for its node type, if it has one. */

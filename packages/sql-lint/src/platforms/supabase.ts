@@ -124,7 +124,9 @@ create function realtime.topic() returns text language sql stable as $$
   select nullif(current_setting('realtime.topic', true), '')::text
 $$;
 
-grant usage on schema auth, storage, realtime, extensions to anon, authenticated, service_role;
+grant usage on schema public, auth, storage, realtime, extensions to anon, authenticated, service_role;
+-- Every function the app creates in public is callable by the API's roles, even after REVOKE … FROM PUBLIC.
+alter default privileges in schema public grant execute on functions to anon, authenticated, service_role;
 grant select, insert, update, delete on storage.objects, storage.buckets, realtime.messages to anon, authenticated, service_role;
 `;
 
@@ -136,5 +138,6 @@ export const supabasePreset: PlatformPreset = {
   sharedTables: ['storage.objects', 'realtime.messages'],
   clientRoles: ['anon', 'authenticated', 'public'],
   // Clients connect as anon/authenticated, which own no table: an unforced table is not bypassed by them.
-  rules: { 'rls-not-forced': 'off' },
+  // They are database roles any API client gets: a context setter they can call is forgeable by anyone.
+  rules: { 'rls-not-forced': 'off', 'forgeable-context': 'error' },
 };

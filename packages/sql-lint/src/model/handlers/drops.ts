@@ -29,6 +29,8 @@ function dropSchemas(ctx: ReplayContext, objects: readonly ParseTreeNode[]): voi
       if (splitKey(key).schema === schema) dropRelation(ctx.model, key);
     }
     for (const [key, fn] of ctx.model.functions) if (fn.schema === schema) ctx.model.functions.delete(key);
+    ctx.model.schemaUsage.delete(schema?.toLowerCase() ?? '');
+    ctx.model.functionDefaults.bySchema.delete(schema?.toLowerCase() ?? '');
   }
 }
 

@@ -1,6 +1,7 @@
 /** CREATE FUNCTION / PROCEDURE and ALTER FUNCTION: security, fixed search_path, what the body reads and calls. */
 import { calledFunctionName, defElemText, nameParts, nodeOf, parseSql, sqlTokens, statementTree, stringValue, typeNameOf, walkTree } from '@tenant-scope/sql-analyzer';
 import type { GucRead, GucWrite, NodeOfType, SqlToken } from '@tenant-scope/sql-analyzer';
+import { newFunctionExecute } from './grants.js';
 import { functionKey, functionsMatching, readRelations } from '../names.js';
 import type { ReplayContext } from '../replay-context.js';
 import type { FunctionCallName, FunctionModel } from '../schema-model.js';
@@ -83,10 +84,13 @@ export function applyCreateFunction(ctx: ReplayContext, node: NodeOfType<'Create
   const bodySearchPath = searchPath?.schemas ?? ctx.path.schemas;
   const uses = bodyUses(ctx, node, language, bodyText, bodySearchPath);
   const own = ctx.facts.filter((f) => f.statementIndex === ctx.statementIndex && f.origin === 'function-body');
+  const key = functionKey(schema, name, argumentTypes);
   const fn: FunctionModel = {
     schema,
     name,
     argumentTypes,
+    procedure: node.is_procedure === true,
+    returnType: node.is_procedure === true ? 'void' : typeNameOf(node.returnType),
     language,
     securityDefiner,
     searchPath: searchPath?.text ?? null,
@@ -97,9 +101,11 @@ export function applyCreateFunction(ctx: ReplayContext, node: NodeOfType<'Create
     bodyText,
     bodyRelations: uses.relations,
     bodyCalls: uses.calls,
+    // CREATE OR REPLACE keeps the privileges of the function it replaces.
+    execute: ctx.model.functions.get(key)?.execute ?? newFunctionExecute(ctx.model, schema),
     source: ctx.source,
   };
-  ctx.model.functions.set(functionKey(schema, name, argumentTypes), fn);
+  ctx.model.functions.set(key, fn);
 }
 
 /** Applies one `SET search_path …` / `RESET …` action of ALTER FUNCTION. */

@@ -45,6 +45,12 @@ function renameSchema(model: SchemaModel, from: string, to: string): void {
   for (const [key, fn] of [...model.functions]) {
     if (fn.schema === from) moveFunction(model, key, fn, { schema: to });
   }
+  for (const privileges of [model.schemaUsage, model.functionDefaults.bySchema]) {
+    const roles = privileges.get(from.toLowerCase());
+    if (!roles) continue;
+    privileges.delete(from.toLowerCase());
+    privileges.set(to.toLowerCase(), roles);
+  }
 }
 
 function renameColumn(ctx: ReplayContext, node: NodeOfType<'RenameStmt'>, newName: string): void {
