@@ -29,6 +29,8 @@ export interface TenantScopeSettings {
   clientTypes: TypeSpecifier[];
   /** Handles of a transaction an ORM opens and ends (not configurable: the libraries' own types). */
   transactionTypes: TypeSpecifier[];
+  /** The migration history `require-tenant-scope` reads the schema from, overriding `tenant-scope.config.*`; null: the config file's. */
+  migrations: string[] | null;
 }
 
 /** A configured name: an exact identifier, or a regular expression written as `/source/flags`. */
@@ -100,6 +102,11 @@ export const settingsSchema = {
     sqlTags: { type: 'array', items: { type: 'string' }, description: 'Template tags whose holes are bound parameters (default: sql).' },
     poolTypes: { type: 'array', items: typeSpecifierSchema, description: 'Extra pool or database handle types (TypeOrValueSpecifier).' },
     clientTypes: { type: 'array', items: typeSpecifierSchema, description: 'Extra single-connection client types (TypeOrValueSpecifier).' },
+    migrations: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'Migration folders, files or globs (from ESLint\'s working directory) whose schema tells tenant tables from global ones (default: "migrations" of tenant-scope.config.*).',
+    },
   },
 } as const;
 
@@ -193,6 +200,7 @@ function readGivenSettings(context: { settings: unknown }): TenantScopeSettings 
     poolTypes: [...defaultPoolTypes, ...typeList(given.poolTypes)],
     clientTypes: [...defaultClientTypes, ...typeList(given.clientTypes)],
     transactionTypes: defaultTransactionTypes,
+    migrations: stringList(given.migrations) ?? null,
   };
   cache.set(key, settings);
   return settings;

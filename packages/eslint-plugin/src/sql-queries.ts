@@ -7,7 +7,7 @@ import { kindOf } from './connection-kind.js';
 import { executedOn } from './query-connection.js';
 import { bindsQuestionMarks, withQuestionMarkParameters } from './question-mark-bindings.js';
 import type { TenantScopeSettings } from './settings.js';
-import { readSettings } from './settings.js';
+import { readSettings, TenantScopeSettingsError } from './settings.js';
 import type { SqlText, SqlTextContext } from './sql-text.js';
 import { boundTemplateText, calleeName, isParameterizingTag, resolveSqlText, withRoomForPlaceholders } from './sql-text.js';
 
@@ -210,7 +210,8 @@ export function sqlQueryAt(node: TSESTree.Node, ctx: SqlQueryContext): SqlQuery 
 export function safely(report: () => void): void {
   try {
     report();
-  } catch {
-    // Deliberately ignored: see sqlQueryListener.
+  } catch (error) {
+    // A configuration mistake must stop the run, like invalid settings; anything else is an unforeseen code shape.
+    if (error instanceof TenantScopeSettingsError) throw error;
   }
 }

@@ -92,7 +92,7 @@ describe('robustness: odd code never fails a lint run', () => {
     expect(read({ pools: 'db' })).toThrow(`@tenant-scope/eslint-plugin: invalid settings['tenant-scope']:\n  "pools" must be an array of strings, got "db"`);
     expect(read({ wrappers: [1, 'scoped'] })).toThrow('"wrappers" must be an array of strings, got [1,"scoped"]');
     expect(read({ poolTypes: [null, 'Db'] })).toThrow('"poolTypes" must be an array of type names or { from, name } specifiers, got [null,"Db"]');
-    expect(read({ pool: ['db'] })).toThrow('unknown key "pool" (known: contextGucs, wrappers, unscopedWrappers, pools, sqlTags, poolTypes, clientTypes)');
+    expect(read({ pool: ['db'] })).toThrow('unknown key "pool" (known: contextGucs, wrappers, unscopedWrappers, pools, sqlTags, poolTypes, clientTypes, migrations)');
     expect(readSettings({ settings: { 'tenant-scope': { contextGucs: ['App.Tenant_Id'], poolTypes: ['Db', { from: 'package', name: 'Sql', package: 'postgres' }] } } } as never)).toMatchObject({
       contextGucs: ['app.tenant_id'],
     });

@@ -1,11 +1,11 @@
 /**
- * `tenant-scope check [dir]`: a whole project in one command. The `.sql` files under the folder are
- * linted as one migration history with the project's own tenant-scope configuration, and its
+ * `tenant-scope check [dir]`: a whole project in one command. The configuration's `migrations` (or
+ * every `.sql` file under the folder) are linted as one migration history with the project's own tenant-scope configuration, and its
  * application code with @tenant-scope/eslint-plugin (see check-app-code.ts).
  */
 import { displayPath } from './display-path.js';
 import { existsSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { checkAppCode } from './check-app-code.js';
 import type { AppCodeResult } from './check-app-code.js';
 import { knownRuleIds, lintSql } from './lint-sql.js';
@@ -39,7 +39,14 @@ export async function checkProject(dir: string, cwd: string, configPath: string 
   if ('hint' in loaded) return { problem: { ...loaded, location: loaded.location.startsWith(root) ? displayPath(cwd, loaded.location) : loaded.location } };
 
   // Paths relative to the project, so that the configuration's `ignore` globs mean what they say there.
-  const list = collectMigrationFiles(['.'], root);
+  // The configuration's `migrations` (relative to its own folder) is the history; else every .sql file.
+  const configured = loaded.config.migrations;
+  const configDir = loaded.path === null ? root : dirname(loaded.path.replace(/#tenant-scope$/, ''));
+  const list = collectMigrationFiles(configured ? configured.map((m) => relative(root, resolve(configDir, m)) || '.') : ['.'], root);
+  if (configured && list.problems.length > 0) {
+    const first = list.problems[0]!;
+    return { problem: { ...first, location: displayPath(cwd, resolve(root, first.location)), hint: `${first.hint} ("migrations" in ${displayPath(cwd, loaded.path ?? root)})` } };
+  }
   const files: { path: string; text: string }[] = [];
   const unreadable: InputProblem[] = [];
   for (const path of list.files) {

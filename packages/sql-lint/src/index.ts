@@ -33,6 +33,16 @@ export type {
   ViewModel,
 } from './model/schema-model.js';
 
+/**
+ * Which relations and functions hold tenant data, from the history the project's configuration
+ * names (`migrations`): for judging queries in application code (the ESLint plugin's
+ * `require-tenant-scope`). Replayed once per history content.
+ */
+export { loadTenantSchema, tenantSchemaOf } from './tenant-schema.js';
+/** The folder whose configuration applies to `dir`: `dir` or its nearest parent with one (`dir` when none does). */
+export { findConfigDirectory } from './config-directory.js';
+export type { QueryTenancy, TenantSchema, TenantSchemaOptions } from './tenant-schema.js';
+
 /** The built-in rules and their shape; `auditRules` are the ones only the live audit runs. */
 export { sqlLintRules } from './rules.js';
 export { auditRules } from './audit-rules.js';

@@ -34,6 +34,12 @@ export interface LintConfig {
   extensionSchemas?: string[];
   /** `recommended` (default) or `strict`, which also runs the opt-in rules (`policy-per-row-setting`). */
   ruleSet?: RuleSet;
+  /**
+   * The migration history (folders, files or globs, relative to the configuration's folder): what
+   * `tenant-scope check` lints instead of every `.sql` file, and the schema the ESLint plugin's
+   * `require-tenant-scope` reads to tell tenant tables from global ones.
+   */
+  migrations?: string[];
 }
 
 /** A context function with the JSON path of the claim that carries identity. */
@@ -79,7 +85,7 @@ export interface ConfigProblem {
   hint: string;
 }
 
-const KEYS = new Set(['contextGucs', 'tenantColumns', 'rules', 'ignore', 'searchPath', 'contextFunctions', 'platform', 'extensionSchemas', 'ruleSet', '$schema']);
+const KEYS = new Set(['contextGucs', 'tenantColumns', 'rules', 'ignore', 'searchPath', 'contextFunctions', 'platform', 'extensionSchemas', 'ruleSet', 'migrations', '$schema']);
 const PLATFORMS = ['supabase', 'none'];
 const RULE_SETS = ['recommended', 'strict'];
 
@@ -95,7 +101,7 @@ export function validateLintConfig(raw: unknown, location: string, ruleIds: read
   }
   const config = raw as Record<string, unknown>;
   for (const key of Object.keys(config)) {
-    if (!KEYS.has(key)) return problem(`unknown option "${key}"`, 'known options are contextGucs, tenantColumns, contextFunctions, platform, searchPath, extensionSchemas, ruleSet, rules and ignore');
+    if (!KEYS.has(key)) return problem(`unknown option "${key}"`, 'known options are contextGucs, tenantColumns, contextFunctions, platform, searchPath, extensionSchemas, ruleSet, migrations, rules and ignore');
   }
   const examples = {
     contextGucs: '["app.tenant_id"]',
@@ -103,8 +109,9 @@ export function validateLintConfig(raw: unknown, location: string, ruleIds: read
     ignore: '["migrations/legacy/**"]',
     searchPath: '["app", "public"]',
     extensionSchemas: '["_timescaledb_*", "cron"]',
+    migrations: '["db/migrations"]',
   };
-  for (const key of ['contextGucs', 'tenantColumns', 'ignore', 'searchPath', 'extensionSchemas'] as const) {
+  for (const key of ['contextGucs', 'tenantColumns', 'ignore', 'searchPath', 'extensionSchemas', 'migrations'] as const) {
     if (config[key] !== undefined && !isStringArray(config[key])) {
       return problem(`"${key}" must be an array of non-empty strings`, `e.g. "${key}": ${examples[key]}`);
     }

@@ -105,6 +105,34 @@ describe('tenant-scope check', () => {
     expect(result.stderr).toContain('2 files (with eslint.config.mjs), 1 error, 0 warnings');
   });
 
+  test('the configuration\'s migrations are the history, and the plugin reads its schema: global queries are not reported', () => {
+    const dir = project({
+      'package.json': '{ "name": "app", "type": "module" }\n',
+      'tenant-scope.config.json': '{ "migrations": ["db/migrations"] }\n',
+      'db/migrations/001.sql': [
+        'create table countries (code text primary key);',
+        'create table orders (id bigint primary key, tenant_id uuid not null);',
+        'alter table orders enable row level security;',
+        'alter table orders force row level security;',
+        "create policy orders_tenant on orders using (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid);",
+        '',
+      ].join('\n'),
+      // Not in the history: a scratch file that does not even parse.
+      'scratch/notes.sql': 'this is not sql;\n',
+      'src/app.js': "import pg from 'pg';\nconst pool = new pg.Pool();\nawait pool.query('select 1');\nawait pool.query('select * from countries');\nawait pool.query('select * from orders');\n",
+    });
+    const result = run(dir, 'check', '--format', 'json');
+    expect(result.code).toBe(1);
+    expect(found(result.stdout)).toEqual(['src/app.js:5 @tenant-scope/require-tenant-scope']);
+    expect(result.stderr).toContain('  migrations (tenant-scope lint): 1 .sql file, 0 errors, 0 warnings (config: tenant-scope.config.json)\n');
+  });
+
+  test('a configured migrations folder that does not exist exits 2 with a hint', () => {
+    const result = run(project({ 'tenant-scope.config.json': '{ "migrations": ["db/nope"] }\n' }), 'check');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('tenant-scope: db/nope: no such file or directory\n  hint: check the path; it is resolved from the current directory ("migrations" in tenant-scope.config.json)\n');
+  });
+
   test('a file that does not parse is listed as not checked, and SARIF carries https help links', () => {
     const dir = project({ 'package.json': '{ "type": "module" }\n', 'src/broken.js': 'const = ;\n', 'src/ok.js': "import pg from 'pg';\nconst pool = new pg.Pool();\nawait pool.query('BEGIN');\n" });
     const result = run(dir, 'check', '--format', 'sarif');

@@ -3,6 +3,8 @@ import { AST_NODE_TYPES } from '@typescript-eslint/utils';
 import { isCallOf, wrapperCallback } from '../connection-kind.js';
 import { contextWrites, onlySetsUpConnection } from '../context-writes.js';
 import { createRule } from '../create-rule.js';
+import { projectSchemaFor } from '../project-schema.js';
+import { queryTenancy } from '../query-tenancy.js';
 import { batchPlaceOf, connectionOf, executedOn } from '../query-connection.js';
 import type { TenantScopeSettings } from '../settings.js';
 import type { SqlQueryContext } from '../sql-queries.js';
@@ -10,7 +12,7 @@ import { rawQueryMethods, safely, sqlQueryAt, sqlQueryContext } from '../sql-que
 import { calleeName } from '../sql-text.js';
 import { unusedContextEnd } from '../unused-context.js';
 
-type MessageIds = 'unscopedQuery' | 'poolInsideScope' | 'contextReleasedUnused' | 'contextTransactionUnused';
+type MessageIds = 'unscopedQuery' | 'unscopedTenantQuery' | 'poolInsideScope' | 'contextReleasedUnused' | 'contextTransactionUnused';
 
 /** The nearest enclosing wrapper callback: tenant-scoped (with the wrapper's name), deliberately unscoped, or none. */
 function enclosingScope(node: TSESTree.Node, settings: TenantScopeSettings): { kind: 'scoped'; wrapper: string } | { kind: 'unscoped' | 'none' } {
@@ -43,6 +45,8 @@ export default createRule<[], MessageIds>({
     messages: {
       unscopedQuery:
         '`{{method}}` runs on the pool outside a tenant scope: the connection it takes has no tenant context (or a stale one), so row-level security shows no rows or another tenant\'s. Run it inside `{{wrapper}}(…)` on the client it passes, or mark admin work with `{{escape}}(…)`.',
+      unscopedTenantQuery:
+        '`{{method}}` reads or writes `{{relation}}`, tenant data, on the pool outside a tenant scope: the connection it takes has no tenant context (or a stale one), so row-level security shows no rows or another tenant\'s. Run it inside `{{wrapper}}(…)` on the client it passes, or mark admin work with `{{escape}}(…)`.',
       poolInsideScope:
         '`{{method}}` runs on the outer pool inside `{{wrapper}}`: it takes another connection, which does not carry this tenant\'s context. Use the client the callback receives.',
       contextReleasedUnused:
@@ -79,8 +83,14 @@ export default createRule<[], MessageIds>({
       const query = sqlQueryAt(node, ctx);
       if (query && onlySetsUpConnection(query.analysis, settings)) return;
       const scope = enclosingScope(node, settings);
+      if (scope.kind === 'unscoped') return;
+      // With the project's schema, a query that touches no tenant relation needs no scope (`select 1`, lookup tables).
+      const schema = projectSchemaFor(context.filename, context.cwd, settings.migrations);
+      const tenancy = schema ? queryTenancy(node, schema, ctx) : null;
+      if (tenancy?.kind === 'global') return;
       if (scope.kind === 'scoped') context.report({ node, messageId: 'poolInsideScope', data: { method, wrapper: scope.wrapper } });
-      else if (scope.kind === 'none') context.report({ node, messageId: 'unscopedQuery', data: { method, wrapper, escape } });
+      else if (tenancy?.kind === 'tenant') context.report({ node, messageId: 'unscopedTenantQuery', data: { method, relation: tenancy.name, wrapper, escape } });
+      else context.report({ node, messageId: 'unscopedQuery', data: { method, wrapper, escape } });
     };
     return {
       CallExpression(node): void {
