@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import { enterQueryFactory, recordingQueryFactory } from './enter-query.js';
+import { recordingQueryFactory } from './recording-query.js';
+import { statementBatchFactory, type BatchOutcome, type BatchStatement } from './statement-batch.js';
 
 export type QueryConfig = string | pg.QueryConfig;
 
@@ -30,6 +31,7 @@ export class ConnectionLane {
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
   private pipelineAtCheckout = false;
+  private released = false;
 
   constructor(
     client: pg.PoolClient,
@@ -46,6 +48,7 @@ export class ConnectionLane {
   /** Takes `client` as the connection and switches pipeline mode on for the round trip that enters. */
   attach(client: pg.PoolClient): void {
     this.client = client;
+    this.released = false;
     this.pipelineAtCheckout = client.pipeline === true;
     client.on('error', this.onConnectionError);
     this.setPipeline(true);
@@ -53,6 +56,9 @@ export class ConnectionLane {
 
   /** Gives the connection back to the pool, destroyed when `doubt` says why it must not be reused. */
   release(doubt: Error | undefined): Error | undefined {
+    // Released once: a connection swapped out after a failed arrival is already back in the pool.
+    if (this.released) return doubt;
+    this.released = true;
     const client = this.client;
     if (this.inFlight === 0) this.setPipeline(this.pipelineAtCheckout);
     else doubt ??= new Error('statements were still in flight when the scope ended');
@@ -75,22 +81,69 @@ export class ConnectionLane {
     };
   }
 
-  /** BEGIN and the context statement under one Sync; resolves to the context statement's result. */
-  enter(begin: string, enterSql: string, values: unknown[]): Promise<pg.QueryResult> {
-    const makeQuery = enterQueryFactory(this.client);
-    if (makeQuery === null) {
-      const began = this.send(begin);
-      return Promise.all([began, this.send(enterSql, values)]).then(([, entered]) => entered);
+  /** BEGIN and the context statement under one Sync (after `parses`, named statements to parse); resolves to the context statement's result. */
+  async enter(begin: string, enter: BatchStatement, parses: readonly BatchStatement[] = []): Promise<pg.QueryResult> {
+    const outcome = await this.batch([...parses, { text: begin }, enter]);
+    if (outcome.error) throw outcome.error;
+    const entered = outcome.results[1];
+    if (!entered) throw new Error('expected the results of BEGIN and the context statement');
+    return entered;
+  }
+
+  /**
+   * Statements under one Sync: the server skips everything after the first error. The outcome
+   * carries that error (the promise rejects only for a value that cannot be sent, before
+   * anything is sent). A client class without its own `Query` gets them as separate queries, in
+   * order: the same outcome (the first error, what completed before it), in more round trips.
+   */
+  batch(statements: readonly BatchStatement[]): Promise<BatchOutcome> {
+    const makeBatch = statementBatchFactory(this.client);
+    if (makeBatch === null) {
+      // Pipelined and corked, so that they still leave in one write.
+      this.setPipeline(true);
+      const uncork = this.cork();
+      try {
+        return this.track(this.oneByOne(statements));
+      } finally {
+        uncork();
+      }
     }
-    return this.track(
-      new Promise<pg.QueryResult[]>((resolve, reject) => {
-        this.client.query(makeQuery(begin, enterSql, values, (error, results) => (error ? reject(error) : resolve(results ?? []))));
-      }),
-    ).then((results) => {
-      const entered = results[1];
-      if (!entered) throw new Error('expected the results of BEGIN and the context statement');
-      return entered;
+    return new Promise((resolve, reject) => {
+      let query: pg.Submittable;
+      try {
+        query = makeBatch(statements, (outcome) => {
+          if (outcome.error) this.lastQueryError = outcome.error;
+          this.settled();
+          resolve(outcome);
+        });
+      } catch (error) {
+        reject(error instanceof Error ? error : new Error(String(error)));
+        return;
+      }
+      this.inFlight++;
+      this.client.query(query);
     });
+  }
+
+  // Queued at once, in order (node-postgres sends each after the one before it): a statement
+  // after a failed one fails too inside the transaction ("current transaction is aborted"), and a
+  // COMMIT there rolls back.
+  private async oneByOne(statements: readonly BatchStatement[]): Promise<BatchOutcome> {
+    const sent = statements
+      .filter((statement) => !statement.parseOnly)
+      .map(({ text, values, name }) => this.client.query({ text, values: values === undefined ? undefined : [...values], name }));
+    const settled = await Promise.allSettled(sent);
+    const outcome: BatchOutcome = { error: undefined, commands: [], results: [] };
+    for (const one of settled) {
+      if (one.status === 'rejected') {
+        outcome.error = one.reason instanceof Error ? one.reason : new Error(String(one.reason));
+        this.lastQueryError = outcome.error;
+        break;
+      }
+      outcome.commands.push(one.value.command);
+      outcome.results.push(one.value);
+    }
+    return outcome;
   }
 
   /** Sends a statement on the connection, counting it in flight (pipeline mode ends when none is). */

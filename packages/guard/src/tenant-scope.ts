@@ -13,7 +13,9 @@ import {
   type TenantTransactionOptions,
 } from './scope-options.js';
 import { TenantScopeViolation, userStack, type ViolationCode } from './tenant-scope-violation.js';
-import { TenantTransaction, type ScopeRuntime } from './tenant-transaction.js';
+import { TenantTransaction } from './tenant-transaction.js';
+import { TenantQuery } from './tenant-query.js';
+import { scopeVerifySql, type ScopeRuntime } from './scope-connection.js';
 import { ArrivalCheck } from './arrival-check.js';
 
 type Frame = { kind: 'tenant'; values: readonly string[]; transaction: TenantTransaction } | { kind: 'without-tenant'; client: pg.PoolClient };
@@ -55,6 +57,7 @@ export class TenantScope<K extends string = string> {
       gucNames: new Set(names),
       keys: this.gucs.map((g) => g.key),
       arrival: new ArrivalCheck(names),
+      verifySql: scopeVerifySql(this.gucs),
       connect: (callSite) => this.checkout(callSite),
       report: (violation) => this.report(violation),
       note: (message) => {
@@ -98,6 +101,32 @@ export class TenantScope<K extends string = string> {
     const client = await this.checkout(callSite);
     const transaction = new TenantTransaction(this.runtime, client, callSite);
     return this.frames.run({ kind: 'tenant', values, transaction }, () => transaction.run(values, fn, options));
+  }
+
+  /**
+   * Runs one statement (`text`, with bound `values`) in its own tenant transaction and resolves
+   * to its result: BEGIN, the context, the statement, the check before COMMIT and COMMIT go out
+   * in one round trip, with every check of `withTenant`. If the statement fails, the transaction
+   * is rolled back and its error rethrown. Inside a scope for the same context it runs on that
+   * scope's client.
+   */
+  async query<R extends pg.QueryResultRow = Record<string, unknown>>(
+    context: Readonly<Record<K, string>>,
+    text: string,
+    values?: readonly unknown[],
+    options?: TenantTransactionOptions,
+  ): Promise<pg.QueryResult<R>> {
+    if (typeof text !== 'string') throw new TypeError('scope.query takes the statement as a string');
+    const list = values === undefined ? undefined : [...values];
+    const contextValues = contextValuesFor(this.gucs, context);
+    const frame = this.frames.getStore();
+    if (frame?.kind === 'tenant' && !frame.transaction.isEnded) {
+      // The same context re-enters the running scope; another one is refused there, as withTenant does.
+      return this.withTenant(context, (client) => client.query<R>(text, list), options);
+    }
+    const callSite = this.capturesCallSites ? new Error() : CALL_SITE_NOT_CAPTURED;
+    const client = await this.checkout(callSite);
+    return (await new TenantQuery(this.runtime, client, callSite).run(contextValues, text, list, options)) as pg.QueryResult<R>;
   }
 
   /**

@@ -88,12 +88,12 @@ function markedFailure(error: unknown, marker: string): string | undefined {
 /**
  * The check sent just before COMMIT, in the same message: fails the transaction (so the COMMIT
  * that follows never runs) when a context setting no longer holds the value the scope set
- * (`values`, written as literals with `quote`) or the role is no longer the session's own.
- * A transaction-local search_path stays allowed.
+ * (bound parameter `$<i+1>`) or the role is no longer the session's own. A transaction-local
+ * search_path stays allowed.
  */
-export function verifySql(gucs: readonly string[], values: readonly string[], quote: (value: string) => string): string {
+export function verifySql(gucs: readonly string[]): string {
   const reasons = [
-    ...gucs.map((guc, i) => `CASE WHEN pg_catalog.current_setting(${literal(guc)}, true) IS DISTINCT FROM ${quote(values[i] ?? '')} THEN ${literal(guc)} END`),
+    ...gucs.map((guc, i) => `CASE WHEN pg_catalog.current_setting(${literal(guc)}, true) IS DISTINCT FROM $${i + 1}::pg_catalog.text THEN ${literal(guc)} END`),
     `CASE WHEN current_user <> session_user THEN 'role ' || current_user END`,
   ];
   return `SELECT ${failWhen(`pg_catalog.concat_ws(', ', ${reasons.join(', ')})`, CHANGED)} AS verified`;

@@ -70,6 +70,34 @@ describe('directly to PostgreSQL', () => {
     expect(await healthyTransaction(scope)).toEqual(healthy());
   });
 
+  test('scope.query: the statement fails: its error reaches the caller, its work is rolled back, the connection is reused clean', async () => {
+    const { scope, violations } = recordingScope(pool, 'throw');
+    const pidBefore = (await scope.query<{ pid: number }>({ tenantId: tenantA }, contextRead)).rows[0]?.pid;
+
+    const error = await rejection(scope.query({ tenantId: tenantA }, `with written as (insert into side_effects (note) values ('query-fails') returning 1) select 1 / 0 from written`));
+    const { rows } = await pool.query<{ tenant: string | null; pid: number }>(contextRead);
+
+    expect((error as { code?: string }).code).toBe('22012');
+    expect(await sideEffects(database, 'query-fails')).toBe(0);
+    expect(rows[0]).toEqual({ tenant: '', pid: pidBefore });
+    expect(violations).toEqual([]);
+    expect(await healthyTransaction(scope)).toEqual(healthy());
+  });
+
+  test.each(['off', 'throw'] as const)('scope.query (%s): the statement ends its own session: the error reaches the caller, the client is destroyed, the pool reconnects', async (mode) => {
+    const { scope } = recordingScope(pool, mode);
+    const pidBefore = (await scope.query<{ pid: number }>({ tenantId: tenantA }, contextRead)).rows[0]?.pid;
+
+    const error = await rejection(scope.query({ tenantId: tenantA }, `with written as (insert into side_effects (note) values ('query-terminates') returning 1) select pg_terminate_backend(pg_backend_pid()) from written`));
+    const after = await healthyTransaction(scope);
+    const { rows } = await pool.query<{ pid: number }>(contextRead);
+
+    expect((error as { code?: string }).code).toBe('57P01');
+    expect(await sideEffects(database, 'query-terminates')).toBe(0);
+    expect(after).toEqual(healthy());
+    expect(rows[0]?.pid).not.toBe(pidBefore);
+  });
+
   test('fn catches a failed statement and returns: the aborted transaction is rolled back and the caller is told', async () => {
     const { scope } = recordingScope(pool, 'off');
 
@@ -183,6 +211,16 @@ describe.skipIf(!pgbouncer.available)('through PgBouncer in transaction mode', (
     expect([await sideEffects(database, 'before-kill'), await sideEffects(database, 'after-kill')]).toEqual([0, 0]);
     expect(after).toEqual(healthy());
     expect(codes(violations)).toEqual([]);
+  });
+
+  test('scope.query: the statement ends its server session under PgBouncer: the error reaches the caller, nothing is committed, the pool recovers', async () => {
+    const { scope } = recordingScope(pool, 'throw');
+
+    const error = await rejection(scope.query({ tenantId: tenantA }, `with written as (insert into side_effects (note) values ('query-terminated-under-bouncer') returning 1) select pg_terminate_backend(pg_backend_pid()) from written`));
+
+    expect((error as { code?: string }).code).toBe('57P01');
+    expect(await sideEffects(database, 'query-terminated-under-bouncer')).toBe(0);
+    expect(await healthyTransaction(scope)).toEqual(healthy());
   });
 
   test('the server connection is terminated under PgBouncer mid-transaction: the error reaches the caller and the pool recovers', async () => {

@@ -104,11 +104,14 @@ describe.skipIf(!pgbouncer.available)('through PgBouncer in transaction mode (de
     expect(defaultPath).toBe('"$user", public');
   });
 
-  test('a value leaked by unguarded code is reported as leaked-context (every mode), overridden, and cleared on the server connection', async () => {
+  test.each(['withTenant', 'scope.query'])('a value leaked by unguarded code is reported as leaked-context (every mode), overridden, and cleared on the server connection (%s)', async (runner) => {
     const { scope, violations } = recordingScope(pool, 'off');
     await requestSettingSessionTenant(pool, tenantA);
 
-    const seenByB = await scope.withTenant({ tenantId: tenantB }, (client) => requestSettingLocalTenant(client, tenantB));
+    const seenByB =
+      runner === 'withTenant'
+        ? await scope.withTenant({ tenantId: tenantB }, (client) => requestSettingLocalTenant(client, tenantB))
+        : (await scope.query<{ tenant_id: string }>({ tenantId: tenantB }, 'select tenant_id from items order by id')).rows.map((row) => row.tenant_id);
 
     expect(seenByB).toEqual([tenantB, tenantB, tenantB]);
     expect(codes(violations)).toEqual(['leaked-context']);
@@ -116,17 +119,19 @@ describe.skipIf(!pgbouncer.available)('through PgBouncer in transaction mode (de
     expect(await serverTenant()).toBe('');
   });
 
-  test('correct code inside withTenant: 400 concurrent requests of two tenants never see a foreign row', async () => {
+  test('correct code inside withTenant and scope.query: 400 concurrent requests of two tenants never see a foreign row', async () => {
     const { scope, violations } = recordingScope(pool, 'throw');
     const requests = Array.from({ length: 400 }, (_, i) => (i % 2 === 0 ? tenantA : tenantB));
 
     const seen = await Promise.all(
-      requests.map((tenant) =>
-        scope.withTenant({ tenantId: tenant }, async (client) => {
-          const { rows } = await client.query<{ tenant_id: string }>('select tenant_id from items');
-          return { tenant, rows: rows.map((row) => row.tenant_id) };
-        }),
-      ),
+      requests.map(async (tenant, i) => {
+        // Half of them one-statement scope.query calls, sharing the one server connection with withTenant.
+        const rows =
+          i % 4 < 2
+            ? (await scope.query<{ tenant_id: string }>({ tenantId: tenant }, 'select tenant_id from items')).rows
+            : await scope.withTenant({ tenantId: tenant }, async (client) => (await client.query<{ tenant_id: string }>('select tenant_id from items')).rows);
+        return { tenant, rows: rows.map((row) => row.tenant_id) };
+      }),
     );
 
     const foreign = seen.flatMap(({ tenant, rows }) => rows.filter((row) => row !== tenant));

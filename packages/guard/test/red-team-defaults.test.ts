@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startPostgres, type PostgresServer } from '@tenant-scope/pg-harness';
 import type { AssertionMode, TenantScopeViolation } from '@tenant-scope/guard';
 import { createRedTeamDatabase, redTeamScope, settledWithin, type RedTeamDatabase } from './red-team-fixture.js';
+import { sideEffects } from './tenant-database.js';
 
 // Issue #14 class 8: role defaults every new session starts with get their real cause, and valid
 // but deeply nested SQL is sent in warn mode.
@@ -48,7 +49,16 @@ describe('a role default every new session starts with', () => {
           15_000,
           'withTenant',
         );
+        // scope.query: the statement, in the same batch after the failing context statement, never runs.
+        const queried = await settledWithin(scope.query({ tenantId: database.tenants[0]! }, `insert into side_effects (note) values ('role-default')`), 15_000, 'scope.query');
         await pool.end();
+
+        expect(queried.status).toBe('rejected');
+        const refused = (queried as PromiseRejectedResult).reason as TenantScopeViolation;
+        expect([refused.code, violations.length]).toEqual(['leaked-context', 2]);
+        expect(refused.message).toContain(`every new session of this role starts with ${setting} set by a role or database default`);
+        expect(await sideEffects(database, 'role-default')).toBe(0);
+        violations.pop();
 
         expect(outcome.status).toBe('rejected');
         const violation = (outcome as PromiseRejectedResult).reason as TenantScopeViolation;
@@ -71,9 +81,10 @@ describe('deeply nested SQL', () => {
     const sql = `select ${'coalesce('.repeat(2000)}1${', 0)'.repeat(2000)} as n`;
 
     const n = await scope.withTenant({ tenantId: database.tenants[0]! }, async (client) => (await client.query<{ n: number }>(sql)).rows[0]?.n);
+    const queried = await scope.query<{ n: number }>({ tenantId: database.tenants[0]! }, sql);
     await pool.end();
 
-    expect(n).toBe(1);
+    expect([n, queried.rows[0]?.n]).toEqual([1, 1]);
     expect(violations).toEqual([]);
   });
 });

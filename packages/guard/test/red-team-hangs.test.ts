@@ -167,12 +167,17 @@ describe.each(TARGETS)('red team (hangs and crashes), $name', ({ name, skip }) =
     await expectCleanNext();
   });
 
-  test.skipIf(skip).each(MODES)('nested withTenant for another tenant is refused at once, never a deadlock (%s)', async (mode) => {
+  const NESTED: Record<string, (scope: ReturnType<typeof redTeamScope>['scope']) => Promise<unknown>> = {
+    withTenant: (scope) => scope.withTenant({ tenantId: tenantB }, async (inner) => (await inner.query('select 1')).rows),
+    'scope.query': (scope) => scope.query({ tenantId: tenantB }, 'select 1'),
+  };
+
+  test.skipIf(skip).each(MODES.flatMap((mode) => Object.keys(NESTED).map((nested) => [mode, nested] as const)))('%s: nested %s for another tenant is refused at once, never a deadlock', async (mode, nested) => {
     const { scope, violations } = redTeamScope(pool, mode);
 
     const outcome = await settledWithin(
       scope.withTenant({ tenantId: tenantA }, async () => {
-        await scope.withTenant({ tenantId: tenantB }, async (inner) => (await inner.query('select 1')).rows);
+        await NESTED[nested]!(scope);
         return 'ran';
       }),
       HANG_MS,
@@ -183,6 +188,27 @@ describe.each(TARGETS)('red team (hangs and crashes), $name', ({ name, skip }) =
     const reason = (outcome as PromiseRejectedResult).reason as TenantScopeViolation;
     expect(reason.code).toBe('nested-tenant');
     expect(violations.map((v) => v.code)).toEqual(['nested-tenant']);
+    await expectCleanNext();
+  });
+
+  test.skipIf(skip).each(MODES)('scope.query for the same tenant inside its scope runs on that scope’s connection and transaction (%s)', async (mode) => {
+    const { scope, violations } = redTeamScope(pool, mode);
+    const backend = 'select pg_backend_pid() as pid, pg_current_xact_id()::text as xact';
+
+    const outcome = await settledWithin(
+      scope.withTenant({ tenantId: tenantA }, async (client) => {
+        const outer = (await client.query(backend)).rows[0];
+        const inner = (await scope.query({ tenantId: tenantA }, backend)).rows[0];
+        return [outer, inner];
+      }),
+      HANG_MS,
+      'withTenant',
+    );
+
+    expect(outcome.status).toBe('fulfilled');
+    const [outer, inner] = (outcome as PromiseFulfilledResult<unknown[]>).value;
+    expect(inner).toEqual(outer);
+    expect(violations).toEqual([]);
     await expectCleanNext();
   });
 });

@@ -40,6 +40,10 @@ interface Attack {
   before?: (raw: pg.Pool, ctx: AttackContext) => Promise<void>;
   /** fn: may write rows labelled `ctx.label` for tenant B, returns the tenant ids it read. */
   fn: (client: pg.PoolClient, ctx: AttackContext) => Promise<string[]>;
+  /** The attack as the one statement of `scope.query`, where one statement can carry it. */
+  statement?: (ctx: AttackContext) => { text: string; values?: unknown[] };
+  /** What `scope.query` does with it, where that differs from `expected`. */
+  queryExpected?: Record<AssertionMode, Outcome>;
 }
 
 interface AttackContext {
@@ -57,6 +61,9 @@ async function writeForeignAndRead(client: pg.PoolClient, ctx: AttackContext): P
   return rows.map((row) => row.tenant_id);
 }
 
+const READ_ALL = 'select tenant_id::text from items';
+const escape = (value: string): string => `'${value.replaceAll("'", "''")}'`;
+
 async function readAll(client: pg.PoolClient): Promise<string[]> {
   const { rows } = await client.query<{ tenant_id: string }>('select tenant_id::text from items');
   return rows.map((row) => row.tenant_id);
@@ -71,6 +78,8 @@ const ATTACKS: Attack[] = [
   {
     name: '1: a called function runs set_config(role, bypassing role, false)',
     expected: { off: ['rejected', 'context-changed'], warn: ['rejected', 'context-changed'], throw: ['rejected', 'context-changed'] },
+    // The switch would outlive the statement: the check before COMMIT fails the transaction.
+    statement: (ctx) => ({ text: 'select escalate($1)', values: [ctx.bypassRole] }),
     fn: async (client, ctx) => {
       await client.query('select escalate($1)', [ctx.bypassRole]);
       return writeForeignAndRead(client, ctx);
@@ -79,6 +88,7 @@ const ATTACKS: Attack[] = [
   {
     name: '1: a DO block EXECUTEs SET ROLE',
     expected: { off: ['rejected', 'context-changed'], warn: ['rejected', 'context-changed'], throw: ['rejected', 'context-changed'] },
+    statement: (ctx) => ({ text: `do $$ begin execute 'set role ' || ${escape(ctx.quote(ctx.bypassRole))}; end $$` }),
     fn: async (client, ctx) => {
       await client.query(`do $$ begin execute 'set role ' || ${client.escapeLiteral(ctx.quote(ctx.bypassRole))}; end $$`);
       return writeForeignAndRead(client, ctx);
@@ -96,6 +106,7 @@ const ATTACKS: Attack[] = [
   {
     name: '1: a plain SET ROLE',
     expected: { off: ['rejected', 'context-changed'], warn: ['rejected', 'session-set', 'context-changed'], throw: ['rejected', 'session-set'] },
+    statement: (ctx) => ({ text: `set role ${ctx.quote(ctx.bypassRole)}` }),
     fn: async (client, ctx) => {
       await client.query(`set role ${ctx.quote(ctx.bypassRole)}`);
       return writeForeignAndRead(client, ctx);
@@ -104,6 +115,7 @@ const ATTACKS: Attack[] = [
   {
     name: '1: a role left at session level by unscoped code before the scope',
     expected: { off: ['fulfilled', 'leaked-context'], warn: ['fulfilled', 'leaked-context'], throw: ['rejected', 'leaked-context'] },
+    statement: () => ({ text: READ_ALL }),
     before: async (raw, ctx) => {
       await raw.query(`set role ${ctx.quote(ctx.bypassRole)}`);
     },
@@ -112,6 +124,7 @@ const ATTACKS: Attack[] = [
   {
     name: '2: a search_path left by unscoped code puts look-alikes of set_config/current_setting first',
     expected: { off: ['fulfilled', 'leaked-context'], warn: ['fulfilled', 'leaked-context'], throw: ['rejected', 'leaked-context'] },
+    statement: () => ({ text: READ_ALL }),
     before: async (raw, ctx) => {
       await raw.query(`
         create or replace function evil.set_config(text, text, boolean) returns text language sql
@@ -124,6 +137,11 @@ const ATTACKS: Attack[] = [
   {
     name: '3: a SECURITY DEFINER function switches the tenant with set_config(…, false)',
     expected: { off: ['rejected', 'context-changed'], warn: ['rejected', 'context-changed'], throw: ['rejected', 'context-changed'] },
+    // Switches and writes another tenant's row in the same statement: the check before COMMIT rolls it back.
+    statement: (ctx) => ({
+      text: 'with switched as (select leaky_set_tenant($1)) insert into items (tenant_id, label) select $1::uuid, $2 from switched returning tenant_id::text',
+      values: [ctx.tenantB, ctx.label],
+    }),
     fn: async (client, ctx) => {
       await client.query('select leaky_set_tenant($1)', [ctx.tenantB]);
       return writeForeignAndRead(client, ctx);
@@ -132,6 +150,7 @@ const ATTACKS: Attack[] = [
   {
     name: '3: SET LOCAL app.tenant_id to another tenant',
     expected: { off: ['rejected', 'context-changed'], warn: ['rejected', 'context-changed', 'context-changed'], throw: ['rejected', 'context-changed'] },
+    statement: (ctx) => ({ text: `set local app.tenant_id = ${escape(ctx.tenantB)}` }),
     fn: async (client, ctx) => {
       await client.query(`set local app.tenant_id = ${client.escapeLiteral(ctx.tenantB)}`);
       return writeForeignAndRead(client, ctx);
@@ -140,6 +159,7 @@ const ATTACKS: Attack[] = [
   {
     name: '3: a function switches the tenant with set_config(…, true)',
     expected: { off: ['rejected', 'context-changed'], warn: ['rejected', 'context-changed'], throw: ['rejected', 'context-changed'] },
+    statement: (ctx) => ({ text: 'select local_set_tenant($1)', values: [ctx.tenantB] }),
     fn: async (client, ctx) => {
       await client.query('select local_set_tenant($1)', [ctx.tenantB]);
       return writeForeignAndRead(client, ctx);
@@ -148,6 +168,7 @@ const ATTACKS: Attack[] = [
   {
     name: '3: SET LOCAL ROLE to the bypassing role',
     expected: { off: ['rejected', 'context-changed'], warn: ['rejected', 'context-changed', 'context-changed'], throw: ['rejected', 'context-changed'] },
+    statement: (ctx) => ({ text: `set local role ${ctx.quote(ctx.bypassRole)}` }),
     fn: async (client, ctx) => {
       await client.query(`set local role ${ctx.quote(ctx.bypassRole)}`);
       return writeForeignAndRead(client, ctx);
@@ -156,6 +177,7 @@ const ATTACKS: Attack[] = [
   {
     name: '3: a function switches the role with set_config(role, …, true)',
     expected: { off: ['rejected', 'context-changed'], warn: ['rejected', 'context-changed'], throw: ['rejected', 'context-changed'] },
+    statement: (ctx) => ({ text: 'select escalate_locally($1)', values: [ctx.bypassRole] }),
     fn: async (client, ctx) => {
       await client.query('select escalate_locally($1)', [ctx.bypassRole]);
       return writeForeignAndRead(client, ctx);
@@ -164,6 +186,9 @@ const ATTACKS: Attack[] = [
   {
     name: '4: tenant B leaked at session level, then fn commits early and reads on',
     expected: { off: ['fulfilled', 'leaked-context', 'outside-transaction'], warn: ['fulfilled', 'transaction-control', 'leaked-context', 'outside-transaction'], throw: ['rejected', 'transaction-control', 'leaked-context'] },
+    statement: () => ({ text: 'commit' }),
+    // Refused before anything is sent, so the leak stays for the next scope's arrival checks.
+    queryExpected: { off: ['fulfilled', 'leaked-context', 'outside-transaction'], warn: ['fulfilled', 'transaction-control', 'leaked-context', 'outside-transaction'], throw: ['rejected', 'transaction-control', 'next:', 'leaked-context'] },
     before: async (raw, ctx) => {
       await raw.query(`select set_config('app.tenant_id', $1, false)`, [ctx.tenantB]);
     },
@@ -175,6 +200,7 @@ const ATTACKS: Attack[] = [
   {
     name: '6: a temp table made from the tenant’s rows',
     expected: { off: ['fulfilled', 'next:', 'session-state'], warn: ['fulfilled', 'session-state', 'next:', 'session-state'], throw: ['rejected', 'session-state'] },
+    statement: () => ({ text: 'create temp table stash as select * from items' }),
     fn: async (client) => {
       await client.query('create temp table stash as select * from items');
       return readAll(client);
@@ -183,6 +209,7 @@ const ATTACKS: Attack[] = [
   {
     name: '6: a temp table made by a called function',
     expected: { off: ['fulfilled', 'next:', 'session-state'], warn: ['fulfilled', 'next:', 'session-state'], throw: ['fulfilled', 'next:', 'session-state'] },
+    statement: () => ({ text: 'select stash_rows()' }),
     fn: async (client) => {
       await client.query('select stash_rows()');
       return readAll(client);
@@ -191,6 +218,7 @@ const ATTACKS: Attack[] = [
   {
     name: '6: a WITH HOLD cursor over the tenant’s rows',
     expected: { off: ['fulfilled', 'session-state'], warn: ['fulfilled', 'session-state', 'session-state'], throw: ['rejected', 'session-state'] },
+    statement: () => ({ text: 'declare held cursor with hold for select tenant_id::text from items' }),
     fn: async (client) => {
       await client.query('declare held cursor with hold for select tenant_id::text from items');
       return readAll(client);
@@ -199,6 +227,7 @@ const ATTACKS: Attack[] = [
   {
     name: '6: a session advisory lock taken by a called function',
     expected: { off: ['fulfilled'], warn: ['fulfilled'], throw: ['fulfilled'] },
+    statement: () => ({ text: 'select take_lock()' }),
     fn: async (client) => {
       await client.query('select take_lock()');
       return readAll(client);
@@ -207,6 +236,7 @@ const ATTACKS: Attack[] = [
   {
     name: '6: a session advisory lock',
     expected: { off: ['fulfilled'], warn: ['fulfilled', 'session-state'], throw: ['rejected', 'session-state'] },
+    statement: () => ({ text: 'select pg_advisory_lock(4243)' }),
     fn: async (client) => {
       await client.query('select pg_advisory_lock(4243)');
       return readAll(client);
@@ -215,6 +245,7 @@ const ATTACKS: Attack[] = [
   {
     name: '6: LISTEN',
     expected: { off: ['fulfilled', 'session-state'], warn: ['fulfilled', 'session-state', 'session-state'], throw: ['rejected', 'session-state'] },
+    statement: () => ({ text: 'listen tenant_events' }),
     fn: async (client) => {
       await client.query('listen tenant_events');
       return readAll(client);
@@ -223,6 +254,7 @@ const ATTACKS: Attack[] = [
   {
     name: '6: a prepared SQL statement',
     expected: { off: ['fulfilled', 'session-state'], warn: ['fulfilled', 'session-state', 'session-state'], throw: ['rejected', 'session-state'] },
+    statement: () => ({ text: 'prepare stashed as select tenant_id::text from items' }),
     fn: async (client) => {
       await client.query('prepare stashed as select tenant_id::text from items');
       return readAll(client);
@@ -291,6 +323,28 @@ describe.each(TARGETS)('red team, $name', ({ name, skip }) => {
       const seen = [outcome.status, ...violations.map((v) => v.code), ...(nextArrival.length > 0 ? ['next:', ...nextArrival] : [])];
       if (process.env.RED_TEAM_DEBUG) console.log('OUTCOME', name, mode, attack.name, JSON.stringify(seen));
       expect(seen).toEqual(attack.expected[mode]);
+      expect(foreignRowsReturned(outcome, ctx.tenantA)).toEqual([]);
+      expect(await foreignRowsWritten(database, ctx.label, ctx.tenantA)).toBe(0);
+      expect(next).toEqual({ status: 'fulfilled', value: cleanState(database, ctx.tenantB, nextArrival) });
+      expect(unhandled).toEqual([]);
+    });
+  }
+
+  for (const attack of ATTACKS.filter((one) => one.statement !== undefined)) {
+    test.skipIf(skip).each(MODES)(`scope.query: ${attack.name} (%s): nothing foreign is returned or committed, the next tenant finds a clean session`, async (mode) => {
+      const { scope, violations } = redTeamScope(pool, mode);
+      if (attack.before) await attack.before(pool, ctx);
+      const { text, values } = attack.statement!(ctx);
+
+      const result = await settledWithin(scope.query({ tenantId: ctx.tenantA }, text, values), HANG_MS, 'scope.query');
+      const outcome: PromiseSettledResult<unknown> =
+        result.status === 'fulfilled' ? { status: 'fulfilled', value: result.value.rows.flatMap((row) => ('tenant_id' in row ? [row.tenant_id] : [])) } : result;
+      const next = await settledWithin(nextTenantState(pool, ctx.tenantB), HANG_MS, 'the next tenant');
+
+      const nextArrival = next.status === 'fulfilled' ? next.value.arrival : [];
+      const seen = [outcome.status, ...violations.map((v) => v.code), ...(nextArrival.length > 0 ? ['next:', ...nextArrival] : [])];
+      if (process.env.RED_TEAM_DEBUG) console.log('OUTCOME query', name, mode, attack.name, JSON.stringify(seen));
+      expect(seen).toEqual((attack.queryExpected ?? attack.expected)[mode]);
       expect(foreignRowsReturned(outcome, ctx.tenantA)).toEqual([]);
       expect(await foreignRowsWritten(database, ctx.label, ctx.tenantA)).toBe(0);
       expect(next).toEqual({ status: 'fulfilled', value: cleanState(database, ctx.tenantB, nextArrival) });

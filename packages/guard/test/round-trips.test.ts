@@ -104,7 +104,22 @@ describe('what withTenant puts on the wire (assertions off)', () => {
   });
 
 
-  test('a client class without a Query class of its own gets BEGIN and the context as two queries, with the same result', async () => {
+  test.each(['off', 'throw'] as const)('scope.query (%s): BEGIN, the context, the statement, the check and COMMIT leave in one write and come back with one ReadyForQuery', async (assertions) => {
+    const scope = createTenantScope(pool, { context: { tenantId: 'app.tenant_id' }, assertions });
+    // The first scope of a pool reads the default search_path; measure a later one.
+    await scope.query({ tenantId: database.tenants[0]! }, 'select 1');
+    recorder.reset();
+
+    const result = await scope.query<{ n: number }>({ tenantId: database.tenants[0]! }, 'select count(*)::int as n from items where $1::int > 0', [1]);
+
+    expect(result.rows).toEqual([{ n: database.rowsPerTenant }]);
+    expect(recorder.clientWrites).toHaveLength(1);
+    const [batch] = recorder.clientWrites.map((chunk) => chunk.toString('latin1'));
+    expect([batch?.indexOf('BEGIN'), batch?.indexOf('pg_catalog.set_config'), batch?.indexOf('select count(*)'), batch?.indexOf('context-changed'), batch?.indexOf('COMMIT')].every((at, i, all) => at !== undefined && at >= 0 && (i === 0 || at > all[i - 1]!))).toBe(true);
+    expect(recorder.serverMessages.filter((type) => type === 'Z')).toHaveLength(1);
+  });
+
+  test('a client class without a Query class of its own gets each statement as its own pipelined query, in the same two writes, with the same result', async () => {
     class ClientWithoutQueryClass extends pg.Client {
       static Query = undefined;
     }
@@ -118,8 +133,8 @@ describe('what withTenant puts on the wire (assertions off)', () => {
 
       expect(count).toBe(database.rowsPerTenant);
       expect(recorder.clientWrites).toHaveLength(2);
-      // BEGIN, the context, the query, and COMMIT with the session check: one ReadyForQuery each.
-      expect(recorder.serverMessages.filter((type) => type === 'Z')).toHaveLength(4);
+      // BEGIN, the context, the query, the check before COMMIT, COMMIT and the session check: one ReadyForQuery each.
+      expect(recorder.serverMessages.filter((type) => type === 'Z')).toHaveLength(6);
     } finally {
       await plainPool.end();
     }

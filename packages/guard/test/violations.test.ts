@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type pg from 'pg';
 import { startPostgres, type PostgresServer } from '@tenant-scope/pg-harness';
-import { createTenantScope, TenantScopeViolation } from '@tenant-scope/guard';
+import { createTenantScope, TenantScopeViolation, type TenantScope } from '@tenant-scope/guard';
 import { appRole, createTenantDatabase, sideEffects, type TenantDatabase } from './tenant-database.js';
 import { codes, recordingScope, rejection } from './scope-fixture.js';
 
@@ -37,6 +37,15 @@ async function sessionTenant(pool: pg.Pool): Promise<string | null> {
   return rows[0]?.tenant ?? null;
 }
 
+/** The two ways to run one statement in a tenant scope: both must judge and check it alike. */
+const RUNNERS = ['withTenant', 'scope.query'] as const;
+type Runner = (typeof RUNNERS)[number];
+
+function runOne(runner: Runner, scope: TenantScope<'tenantId'>, tenant: string, sql: string, values?: unknown[]): Promise<unknown> {
+  if (runner === 'scope.query') return scope.query({ tenantId: tenant }, sql, values);
+  return scope.withTenant({ tenantId: tenant }, (client) => client.query(sql, values));
+}
+
 async function tenantsSeen(client: pg.PoolClient): Promise<string[]> {
   const { rows } = await client.query<{ tenant_id: string }>('select tenant_id from items order by id');
   return rows.map((row) => row.tenant_id);
@@ -49,16 +58,12 @@ describe('leaked-context', () => {
     client.release();
   }
 
-  test('throw: a connection carrying a session-level tenant fails the scope, rolls back its work and is discarded', async () => {
+  test.each(RUNNERS)('throw (%s): a connection carrying a session-level tenant fails the scope, rolls back its work and is discarded', async (runner) => {
     const pool = onePool();
     const { scope, violations } = recordingScope(pool, 'throw');
     await leakSessionTenant(pool, tenantB);
 
-    const error = await rejection(
-      scope.withTenant({ tenantId: tenantA }, async (client) => {
-        await client.query(`insert into side_effects (note) values ('leaked-throw')`);
-      }),
-    );
+    const error = await rejection(runOne(runner, scope, tenantA, `insert into side_effects (note) values ('leaked-throw')`));
 
     expect(error).toBeInstanceOf(TenantScopeViolation);
     expect((error as TenantScopeViolation).code).toBe('leaked-context');
@@ -70,12 +75,15 @@ describe('leaked-context', () => {
     expect(await sessionTenant(pool)).toBeNull();
   });
 
-  test('off: detected at no extra cost and reported; the transaction still sees only its own tenant', async () => {
+  test.each(RUNNERS)('off (%s): detected at no extra cost and reported; the transaction still sees only its own tenant', async (runner) => {
     const pool = onePool();
     const { scope, violations, logged } = recordingScope(pool, 'off');
     await leakSessionTenant(pool, tenantB);
 
-    const seen = await scope.withTenant({ tenantId: tenantA }, tenantsSeen);
+    const seen =
+      runner === 'withTenant'
+        ? await scope.withTenant({ tenantId: tenantA }, tenantsSeen)
+        : (await scope.query<{ tenant_id: string }>({ tenantId: tenantA }, 'select tenant_id from items order by id')).rows.map((row) => row.tenant_id);
 
     expect(seen).toEqual(Array.from({ length: database.rowsPerTenant }, () => tenantA));
     expect(codes(violations)).toEqual(['leaked-context']);
@@ -115,16 +123,17 @@ describe('leaked-context', () => {
 });
 
 describe('session-set', () => {
-  test('throw: a session-level set_config of the tenant is never sent', async () => {
+  test.each(RUNNERS)('throw (%s): a session-level set_config of the tenant is never sent', async (runner) => {
     const pool = onePool();
     const { scope, violations } = recordingScope(pool, 'throw');
 
-    const error = await rejection(scope.withTenant({ tenantId: tenantA }, (client) => client.query(`select set_config('app.tenant_id', $1, false)`, [tenantB])));
+    const error = await rejection(runOne(runner, scope, tenantA, `select set_config('app.tenant_id', $1, false)`, [tenantB]));
 
     expect((error as TenantScopeViolation).code).toBe('session-set');
     expect((error as TenantScopeViolation).sql).toBe(`select set_config('app.tenant_id', $1, false)`);
     expect(codes(violations)).toEqual(['session-set']);
-    expect(await sessionTenant(pool)).toBe('');
+    // scope.query refuses before sending anything, so the session never even saw the setting.
+    expect(await sessionTenant(pool)).toBe(runner === 'scope.query' ? null : '');
   });
 
   test('throw: SET search_path at session level is never sent', async () => {
@@ -138,19 +147,21 @@ describe('session-set', () => {
     expect((await pool.query<{ path: string }>(`select current_setting('search_path') as path`)).rows[0]?.path).toBe(before);
   });
 
-  test.each([
-    [`set app.tenant_id = 'x'`],
-    ['reset app.tenant_id'],
-    ['reset all'],
-    ['discard all'],
-    ['set role postgres'],
-    ['set session authorization postgres'],
-    [`select set_config('app.tenant_id', 'x', $1)`],
-    [`select set_config($1, 'x', false)`],
-    [`do $$ begin perform set_config('app.tenant_id', 'x', false); end $$`],
-  ])('throw: %s is refused as session-set', async (sql) => {
+  test.each(
+    [
+      `set app.tenant_id = 'x'`,
+      'reset app.tenant_id',
+      'reset all',
+      'discard all',
+      'set role postgres',
+      'set session authorization postgres',
+      `select set_config('app.tenant_id', 'x', $1)`,
+      `select set_config($1, 'x', false)`,
+      `do $$ begin perform set_config('app.tenant_id', 'x', false); end $$`,
+    ].flatMap((sql) => RUNNERS.map((runner) => [sql, runner] as const)),
+  )('throw: %s is refused as session-set (%s)', async (sql, runner) => {
     const { scope, violations } = recordingScope(onePool(), 'throw');
-    const error = await rejection(scope.withTenant({ tenantId: tenantA }, (client) => client.query(sql)));
+    const error = await rejection(runOne(runner, scope, tenantA, sql));
     expect((error as TenantScopeViolation).code).toBe('session-set');
     expect(codes(violations)).toEqual(['session-set']);
   });
@@ -175,11 +186,11 @@ describe('session-set', () => {
     expect(await sessionTenant(pool)).toBeNull();
   });
 
-  test('warn: a session-level set of the scope’s own tenant is committed, reported after COMMIT and cleared', async () => {
+  test.each(RUNNERS)('warn (%s): a session-level set of the scope’s own tenant is committed, reported after COMMIT and cleared', async (runner) => {
     const pool = onePool();
     const { scope, violations } = recordingScope(pool, 'warn');
 
-    await scope.withTenant({ tenantId: tenantA }, (client) => client.query(`select set_config('app.tenant_id', $1, false)`, [tenantA]));
+    await runOne(runner, scope, tenantA, `select set_config('app.tenant_id', $1, false)`, [tenantA]);
 
     expect(codes(violations)).toEqual(['session-set', 'context-survived-commit']);
     expect(await sessionTenant(pool)).toBeNull();
@@ -268,13 +279,24 @@ describe('session-state', () => {
     return Number(rows[0]?.count);
   }
 
-  test('throw: a session advisory lock is never taken', async () => {
+  test.each(RUNNERS)('throw (%s): a session advisory lock is never taken', async (runner) => {
     const pool = onePool();
     const { scope, violations } = recordingScope(pool, 'throw');
 
-    const error = await rejection(scope.withTenant({ tenantId: tenantA }, (client) => client.query('select pg_advisory_lock(4242)')));
+    const error = await rejection(runOne(runner, scope, tenantA, 'select pg_advisory_lock(4242)'));
 
     expect((error as TenantScopeViolation).code).toBe('session-state');
+    expect(codes(violations)).toEqual(['session-state']);
+    expect(await advisoryLocks()).toBe(0);
+  });
+
+  test('warn (scope.query): the lock is taken and reported, and released in the same round trip, right after COMMIT', async () => {
+    const pool = onePool();
+    const { scope, violations } = recordingScope(pool, 'warn');
+
+    const taken = await scope.query({ tenantId: tenantA }, 'select pg_advisory_lock(4242)');
+
+    expect([taken.command, taken.rowCount]).toEqual(['SELECT', 1]);
     expect(codes(violations)).toEqual(['session-state']);
     expect(await advisoryLocks()).toBe(0);
   });
@@ -292,15 +314,14 @@ describe('session-state', () => {
     expect([held, await advisoryLocks()]).toEqual([1, 0]);
   });
 
-  test.each([
-    ['listen tenant_events'],
-    ['prepare tenant_rows as select 1'],
-    ['create temp table scratch (x int)'],
-    ['declare held cursor with hold for select 1'],
-  ])('throw: %s is refused', async (sql) => {
+  test.each(
+    ['listen tenant_events', 'prepare tenant_rows as select 1', 'create temp table scratch (x int)', 'declare held cursor with hold for select 1'].flatMap((sql) =>
+      RUNNERS.map((runner) => [sql, runner] as const),
+    ),
+  )('throw: %s is refused (%s)', async (sql, runner) => {
     const pool = onePool();
     const { scope } = recordingScope(pool, 'throw');
-    const error = await rejection(scope.withTenant({ tenantId: tenantA }, (client) => client.query(sql)));
+    const error = await rejection(runOne(runner, scope, tenantA, sql));
     expect((error as TenantScopeViolation).code).toBe('session-state');
     const { rows } = await pool.query<{ channels: number; prepared: number; temp: number; cursors: number }>(
       `select (select count(*) from pg_listening_channels())::int as channels, (select count(*) from pg_prepared_statements)::int as prepared,
@@ -376,6 +397,24 @@ describe('context-survived-commit', () => {
     expect(codes(violations)).toEqual(['context-survived-commit']);
     // The SQL text showed nothing and the value was the scope's own, so the transaction committed.
     expect(await sideEffects(database, 'survived')).toBe(1);
+    expect(await sessionTenant(pool)).toBeNull();
+  });
+
+  test.each(['throw', 'off'] as const)('scope.query (%s): the function in the statement sets the own tenant (committed, caught after COMMIT) or another one (nothing committed)', async (mode) => {
+    const pool = onePool();
+    const { scope, violations } = recordingScope(pool, mode);
+    const write = `with written as (insert into side_effects (note) values ($2) returning 1) select leaky_set_tenant($1) from written`;
+
+    const own = await scope.query({ tenantId: tenantA }, write, [tenantA, `survived-query-${mode}`]).then(
+      () => 'committed',
+      (error: unknown) => (error as TenantScopeViolation).code,
+    );
+    const other = await rejection(scope.query({ tenantId: tenantA }, write, [tenantB, `switched-query-${mode}`]));
+
+    // throw: caught right after COMMIT and cleared; off: left for the next arrival, which finds it.
+    expect([own, (other as TenantScopeViolation).code]).toEqual([mode === 'throw' ? 'context-survived-commit' : 'committed', 'context-changed']);
+    expect(codes(violations)).toEqual(mode === 'throw' ? ['context-survived-commit', 'context-changed'] : ['leaked-context', 'context-changed']);
+    expect([await sideEffects(database, `survived-query-${mode}`), await sideEffects(database, `switched-query-${mode}`)]).toEqual([1, 0]);
     expect(await sessionTenant(pool)).toBeNull();
   });
 

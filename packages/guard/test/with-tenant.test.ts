@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type pg from 'pg';
 import { startPostgres, type PostgresServer } from '@tenant-scope/pg-harness';
 import { createTenantScope, TenantValueError, withTenant } from '@tenant-scope/guard';
-import { appRole, createTenantDatabase, type TenantDatabase } from './tenant-database.js';
+import { appRole, createTenantDatabase, sideEffects, type TenantDatabase } from './tenant-database.js';
 import { recordingScope, rejection } from './scope-fixture.js';
 
 let postgres: PostgresServer;
@@ -69,11 +69,14 @@ describe('withTenant', () => {
     const { scope } = recordingScope(fresh, 'throw');
 
     const error = await rejection(scope.withTenant(context as { tenantId: string }, () => 'never'));
+    const queried = await rejection(scope.query(context as { tenantId: string }, 'select 1'));
 
     expect(error).toBeInstanceOf(TenantValueError);
     expect((error as Error).message).toBe(message);
     // A bad value is the request's fault: Express and Fastify answer it with this status.
     expect([(error as TenantValueError).status, (error as TenantValueError).statusCode]).toEqual([400, 400]);
+    expect(queried).toEqual(error);
+    expect(queried).toBeInstanceOf(TenantValueError);
     expect(fresh.totalCount).toBe(0);
     await fresh.end();
   });
@@ -96,6 +99,52 @@ describe('withTenant', () => {
     // Discarded, not returned to the pool.
     expect(fresh.totalCount).toBe(0);
     await fresh.end();
+  });
+});
+
+describe('scope.query', () => {
+  test('returns the statement’s result, run in a transaction with every context key set; values are bound', async () => {
+    const scope = createTenantScope(pool, { context: { tenantId: 'app.tenant_id', userId: 'App.User_Id' }, assertions: 'throw' });
+    const hostile = `x'); select set_config('app.tenant_id', 'pwned', false); --`;
+
+    const result = await scope.query(
+      { tenantId: tenantA, userId: hostile },
+      `select current_setting('app.tenant_id') as tenant, current_setting('app.user_id') as "user", $1::int + 1 as n, now() = statement_timestamp() as autocommit`,
+      [41],
+    );
+
+    expect(result.rows).toEqual([{ tenant: tenantA, user: hostile, n: 42, autocommit: false }]);
+    expect([result.command, result.rowCount, result.fields.map((field) => field.name)]).toEqual(['SELECT', 1, ['tenant', 'user', 'n', 'autocommit']]);
+  });
+
+  test('readOnly and isolationLevel reach BEGIN', async () => {
+    const scope = createTenantScope(pool, { context: { tenantId: 'app.tenant_id' }, assertions: 'throw' });
+
+    const modes = await scope.query({ tenantId: tenantA }, `select current_setting('transaction_read_only') as ro, current_setting('transaction_isolation') as iso`, [], {
+      readOnly: true,
+      isolationLevel: 'serializable',
+    });
+    const write = await rejection(scope.query({ tenantId: tenantA }, `insert into side_effects (note) values ('ro')`, [], { readOnly: true }));
+
+    expect(modes.rows).toEqual([{ ro: 'on', iso: 'serializable' }]);
+    expect((write as { code?: string }).code).toBe('25006');
+  });
+
+  test('a write commits; the shortcut withTenant.query(pool, tenantId, text, values) sets app.tenant_id', async () => {
+    const inserted = await withTenant.query(pool, tenantA, `insert into side_effects (note) values ($1) returning note`, ['query-commits']);
+    const seen = await withTenant.query<{ tenant_id: string }>(pool, tenantA, 'select distinct tenant_id from items');
+
+    expect([inserted.command, inserted.rows]).toEqual(['INSERT', [{ note: 'query-commits' }]]);
+    expect(await sideEffects(database, 'query-commits')).toBe(1);
+    expect(seen.rows).toEqual([{ tenant_id: tenantA }]);
+  });
+
+  test('a statement with nothing to run (only a comment) answers an empty result', async () => {
+    const scope = createTenantScope(pool, { context: { tenantId: 'app.tenant_id' }, assertions: 'off' });
+
+    const result = await scope.query({ tenantId: tenantA }, '-- nothing');
+
+    expect([result.command, result.rows]).toEqual(['', []]);
   });
 });
 

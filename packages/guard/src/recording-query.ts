@@ -2,27 +2,15 @@ import type pg from 'pg';
 
 type QueryCallback = (error: Error | null, results?: pg.QueryResult[]) => void;
 
-/** What node-postgres' `Query` (8.23) offers a subclass that writes its own protocol messages. */
+/** What node-postgres' `Query` (8.23) offers a subclass that records what completed. */
 interface QueryBase {
   text: string;
-  prepare(connection: WireConnection): void;
   handleCommandComplete(message: { text?: string }, connection: unknown): void;
 }
 interface QueryConstructor {
   new (text: string, values: unknown[], callback: QueryCallback): QueryBase;
 }
-interface WireConnection {
-  parse(message: { text: string }): void;
-  bind(message: Record<string, never>): void;
-  execute(message: { portal: string }): void;
-}
 
-/** A query node-postgres sends as it is; its results arrive through the callback. */
-export type EnterQuery = pg.Submittable;
-/** Makes an {@link EnterQuery} for one client. */
-export type EnterQueryFactory = (begin: string, enter: string, values: unknown[], callback: QueryCallback) => EnterQuery;
-
-const factories = new WeakMap<object, EnterQueryFactory | null>();
 const recorders = new WeakMap<object, RecordingQueryFactory | null>();
 
 /** A simple-protocol query whose completed command tags (`COMMIT`, `SELECT`, …) are kept as they arrive. */
@@ -70,49 +58,4 @@ export function recordingQueryFactory(client: pg.PoolClient): RecordingQueryFact
   }
   recorders.set(key, factory);
   return factory;
-}
-
-/**
- * BEGIN and the context statement as one extended-protocol batch with a single Sync: one
- * ReadyForQuery, so the server flushes once and the client settles one query instead of two.
- * Both statements run in order; if BEGIN fails the server skips the context statement.
- *
- * It subclasses the client's own `Query` class (`Client.Query`), because node-postgres' pipeline
- * mode accepts custom submittables only when they are instances of it. Returns null for a client
- * class without one (then the guard sends BEGIN and the context statement as two queries).
- */
-export function enterQueryFactory(client: pg.PoolClient): EnterQueryFactory | null {
-  const clientClass = Object.getPrototypeOf(client) as { constructor?: { Query?: unknown } } | null;
-  const key = clientClass?.constructor;
-  if (key === undefined) return null;
-  const known = factories.get(key);
-  if (known !== undefined) return known;
-  const factory = makeFactory(key.Query);
-  factories.set(key, factory);
-  return factory;
-}
-
-function makeFactory(base: unknown): EnterQueryFactory | null {
-  if (typeof base !== 'function' || typeof (base.prototype as Partial<QueryBase> | undefined)?.prepare !== 'function') return null;
-  const Query = base as QueryConstructor;
-  class BeginAndEnterQuery extends Query {
-    constructor(
-      private readonly begin: string,
-      enter: string,
-      values: unknown[],
-      callback: QueryCallback,
-    ) {
-      super(enter, values, callback);
-    }
-
-    // The enter statement has parameters, so node-postgres prepares it (extended protocol) and
-    // calls this with the stream corked: BEGIN goes first, without a Sync of its own.
-    override prepare(connection: WireConnection): void {
-      connection.parse({ text: this.begin });
-      connection.bind({});
-      connection.execute({ portal: '' });
-      super.prepare(connection);
-    }
-  }
-  return (begin, enter, values, callback) => new BeginAndEnterQuery(begin, enter, values, callback) as unknown as EnterQuery;
 }
