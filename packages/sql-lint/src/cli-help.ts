@@ -56,6 +56,12 @@ Files larger than 8 MB are refused; a statement nested too deeply to analyze is 
 \`unanalyzable\` and the rest is still linted.
 
 Options:
+  --cache        keep each file's parse on disk and reuse it while the file's text (and the
+                 tool) stay the same, so a re-run parses only the files that changed. The
+                 findings are the same as without it; the cache is safe to delete
+  --cache-location <dir>
+                 where --cache keeps its entries (default: .tenant-scope-cache in the current
+                 directory)
   --concurrency <n|auto|off>
                  worker threads that parse files: a number, off (parse on the main thread),
                  or auto (default): one per CPU when there is enough SQL to pay for them
@@ -63,6 +69,7 @@ ${COMMON_OPTIONS}
 
 Examples:
   tenant-scope lint db/migrations
+  tenant-scope lint --cache db/migrations
   tenant-scope lint "prisma/migrations/**/migration.sql"
   tenant-scope lint --format github --max-warnings 0 supabase/migrations
   git show HEAD:db/schema.sql | tenant-scope lint -

@@ -104,6 +104,9 @@ function concurrency(value: string | undefined): number | 'auto' | 'off' {
   return Number(value) === 0 ? 'off' : Number(value);
 }
 
+/** Where `--cache` keeps its entries, after ESLint's `.eslintcache` in the current directory. */
+const DEFAULT_CACHE_LOCATION = '.tenant-scope-cache';
+
 /** Whole seconds (or fractions) given to a timeout option, in milliseconds. */
 function seconds(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback * 1000;
@@ -120,6 +123,8 @@ const OPTIONS = {
   'connect-timeout': { type: 'string' },
   'statement-timeout': { type: 'string' },
   pgbouncer: { type: 'boolean' },
+  cache: { type: 'boolean' },
+  'cache-location': { type: 'string' },
   concurrency: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
@@ -207,7 +212,8 @@ async function run(argv: string[]): Promise<{ outcome: Outcome; code: number; wr
     else if (path === STDIN_PATH || !isIgnored(path)) problems.push(read.problem);
   }
   if (problems.length > 0) return { outcome: { ...empty(), problems }, code: 2 };
-  const result = await lintSqlAsync({ files, config, concurrency: parsers });
+  const cacheLocation = values.cache ? resolve(cwd, values['cache-location'] ?? DEFAULT_CACHE_LOCATION) : undefined;
+  const result = await lintSqlAsync({ files, config, concurrency: parsers, cacheLocation });
   if (result.configProblem) return { outcome: { ...empty(), problems: [result.configProblem] }, code: 2 };
   const findings = result.findings.filter((f) => f.file === STDIN_NAME || !isIgnored(f.file));
   const texts = new Map(files.map((f) => [f.path, f.text]));

@@ -1,11 +1,12 @@
 /**
- * Where each file's analysis comes from in a run: worker threads when there is enough text to pay
- * for starting them, else this thread. Both give the same plain data, so the findings do not
- * depend on which one answered.
+ * Where each file's analysis comes from in a run: the on-disk cache when it has the text, else
+ * worker threads when enough text is left to pay for starting them, else this thread. Every source
+ * gives the same plain data, so the findings do not depend on which one answered.
  */
 import { availableParallelism } from 'node:os';
 import { analyzeMigration } from './migration-analysis.js';
 import type { MigrationAnalysis } from './migration-analysis.js';
+import { openMigrationAnalysisCache } from './migration-analysis-cache.js';
 import { analyzeOnWorkers } from './migration-analysis-pool.js';
 
 /** How a run analyzes its files. */
@@ -15,6 +16,8 @@ export interface AnalysisOptions {
    * many as `os.availableParallelism()`, when there is enough SQL to pay for starting them.
    */
   concurrency?: number | 'auto' | 'off';
+  /** A directory for the on-disk cache; without it nothing is read or written. */
+  cacheLocation?: string;
 }
 
 /**
@@ -25,13 +28,20 @@ export const PARALLEL_THRESHOLD = 256 * 1024;
 
 /**
  * The analyses of `texts`: call the returned function with each index in order. Worker results
- * are ready as soon as they are known; the others are made when asked for, so a caller replaying
- * file by file never holds every tree at once.
+ * are ready as soon as they are known; cached and the others are read or made when asked for, so
+ * a caller replaying file by file never holds every tree at once.
  */
 export function analyzeMigrations(texts: readonly string[], options: AnalysisOptions = {}): (index: number) => Promise<MigrationAnalysis> {
+  const cache = options.cacheLocation === undefined ? null : openMigrationAnalysisCache(options.cacheLocation);
+  const keys = cache ? texts.map((text) => cache.keyOf(text)) : [];
+  const stored = cache?.keys() ?? new Set<string>();
   const ready: Promise<MigrationAnalysis>[] = [];
-  const here = (i: number): MigrationAnalysis => analyzeMigration(texts[i] as string);
-  const missing = texts.map((_, i) => i);
+  const here = (i: number): MigrationAnalysis => {
+    const analysis = analyzeMigration(texts[i] as string);
+    cache?.write(keys[i] as string, JSON.stringify(analysis));
+    return analysis;
+  };
+  const missing = texts.flatMap((_, i) => (stored.has(keys[i] as string) ? [] : [i]));
   const missingLength = missing.reduce((sum, i) => sum + (texts[i] as string).length, 0);
   const concurrency = options.concurrency ?? 'auto';
   const threads = concurrency === 'off' ? 0 : concurrency === 'auto' ? (missingLength >= PARALLEL_THRESHOLD ? availableParallelism() : 0) : Math.floor(concurrency);
@@ -43,12 +53,15 @@ export function analyzeMigrations(texts: readonly string[], options: AnalysisOpt
     missing.forEach((i, k) => {
       const analysis = (answers[k] as Promise<string | null>).then((json) => {
         // A text no worker could answer is analyzed here, where it fails as it would without workers.
-        return json === null ? here(i) : (JSON.parse(json) as MigrationAnalysis);
+        if (json === null) return here(i);
+        cache?.write(keys[i] as string, json);
+        return JSON.parse(json) as MigrationAnalysis;
       });
       // A run that stops at an earlier file never asks for this one: its failure is not unhandled.
       analysis.catch(() => undefined);
       ready[i] = analysis;
     });
   }
-  return async (i) => ready[i] ?? here(i);
+  // An entry that cannot be read (removed since, corrupt) is analyzed again.
+  return async (i) => ready[i] ?? (stored.has(keys[i] as string) ? cache?.read(keys[i] as string) : undefined) ?? here(i);
 }

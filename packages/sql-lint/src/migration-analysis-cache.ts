@@ -1,0 +1,106 @@
+/**
+ * The on-disk cache of `--cache`: one JSON file per analyzed migration text, named by a hash of the
+ * text and of the code that analyzed it. Nothing in it depends on the configuration or on the
+ * other files (the model replay and the rules always run), so an entry is either right or absent.
+ * The directory is safe to delete; an entry that cannot be read or parsed is analyzed again and
+ * rewritten; a cache that cannot be written only costs the time it would have saved.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { MigrationAnalysis } from './migration-analysis.js';
+
+/** Bumped when the layout of an entry changes in a way the code hash would not show. */
+const ENTRY_FORMAT = 1;
+
+/** Every `.js` file under a directory, in a stable order. */
+function scriptsUnder(dir: string): string[] {
+  const entries = readdirSync(dir, { withFileTypes: true, recursive: true });
+  return entries
+    .filter((e) => e.isFile() && e.name.endsWith('.js'))
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
+}
+
+let codeStamp: string | undefined;
+
+/**
+ * What an entry's validity depends on besides the text: the built code of this package and of the
+ * analyzer (hashed, so a rebuilt or upgraded tool never reads an older tool's entries) and the
+ * parser's version.
+ */
+function analyzerCodeStamp(): string {
+  if (codeStamp !== undefined) return codeStamp;
+  const require = createRequire(import.meta.url);
+  const analyzerDir = dirname(require.resolve('@tenant-scope/sql-analyzer'));
+  const parserPackage = join(dirname(createRequire(join(analyzerDir, 'index.js')).resolve('libpg-query')), '..', 'package.json');
+  const hash = createHash('sha256').update(`entry format ${ENTRY_FORMAT}\n`);
+  hash.update(readFileSync(parserPackage));
+  for (const file of [...scriptsUnder(dirname(fileURLToPath(import.meta.url))), ...scriptsUnder(analyzerDir)]) hash.update(file).update(readFileSync(file));
+  codeStamp = hash.digest('hex');
+  return codeStamp;
+}
+
+/** Whether parsed JSON has the shape of an analysis (a truncated or foreign file has not). */
+function isAnalysis(value: unknown): value is MigrationAnalysis {
+  const v = value as Partial<MigrationAnalysis> | null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    (v.error === null || typeof v.error === 'object') &&
+    Array.isArray(v.statements) &&
+    Array.isArray(v.skipped) &&
+    Array.isArray(v.facts) &&
+    Array.isArray(v.unanalyzable)
+  );
+}
+
+/** An opened cache directory. */
+export interface MigrationAnalysisCache {
+  /** The entry's name for a text. */
+  keyOf(text: string): string;
+  /** The names of the entries in the cache now. */
+  keys(): Set<string>;
+  /** The cached analysis, or undefined when there is none that can be read. */
+  read(key: string): MigrationAnalysis | undefined;
+  /** Stores an analysis given as JSON; failures are ignored. */
+  write(key: string, json: string): void;
+}
+
+/** Opens (without creating) the cache in `location`. */
+export function openMigrationAnalysisCache(location: string): MigrationAnalysisCache {
+  const stamp = analyzerCodeStamp();
+  let created = false;
+  return {
+    keyOf: (text) => createHash('sha256').update(stamp).update('\n').update(text).digest('hex'),
+    keys() {
+      try {
+        return new Set(readdirSync(location).flatMap((name) => (name.endsWith('.json') ? [name.slice(0, -'.json'.length)] : [])));
+      } catch {
+        return new Set();
+      }
+    },
+    read(key) {
+      try {
+        const value: unknown = JSON.parse(readFileSync(join(location, `${key}.json`), 'utf8'));
+        return isAnalysis(value) ? value : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    write(key, json) {
+      try {
+        if (!created) mkdirSync(location, { recursive: true });
+        created = true;
+        // Written aside and renamed, so a reader never sees half an entry.
+        const partial = join(location, `${key}.${process.pid}.tmp`);
+        writeFileSync(partial, json);
+        renameSync(partial, join(location, `${key}.json`));
+      } catch {
+        // The cache is an optimisation: a location that cannot be written leaves the run as it is.
+      }
+    },
+  };
+}

@@ -1,0 +1,148 @@
+/**
+ * Files parsed on worker threads or read from the `--cache` directory give the same findings as
+ * files parsed on the main thread without a cache, byte for byte: on every rule fixture, on
+ * statements too deep to analyze, and on the real-world corpus (../shared/realworld, when it is
+ * there), with a cold cache, a warm one, and after one file is edited. The built package is used,
+ * as the CLI runs it: the workers load `dist/migration-analysis-worker.js`.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initAnalyzer } from '@tenant-scope/sql-analyzer';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { lintSql, lintSqlAsync } from '../dist/lint-sql.js';
+import type { LintConfig, SqlFile } from '../dist/index.js';
+import { analyzeMigration } from '../dist/migration-analysis.js';
+import { analyzeMigrations } from '../dist/migration-analyses.js';
+import { openMigrationAnalysisCache } from '../dist/migration-analysis-cache.js';
+import { collectMigrationFiles } from '../dist/migration-files.js';
+import { platformPresetFor } from '../dist/platform-preset.js';
+import { upMigrationText } from '../dist/up-migration-text.js';
+import { readFixtureCases } from './fixture-cases.js';
+
+const cli = join(import.meta.dirname, '..', 'dist', 'cli.js');
+const repoRoot = join(import.meta.dirname, '..', '..', '..');
+
+/** The corpus beside the checkout (`../shared/realworld`), or beside the folder of worktrees. */
+const corpus = [join(repoRoot, '..', 'shared', 'realworld'), join(repoRoot, '..', '..', 'shared', 'realworld')].find((dir) =>
+  existsSync(join(dir, 'score.mjs')),
+);
+
+/** What the CLI writes for a result with `--format json`. */
+const rendered = (result: { findings: unknown[] }): string => JSON.stringify(result.findings, null, 2);
+
+/** A corpus repository's history and configuration, read the way score.mjs has the CLI read them. */
+function corpusHistory(repoDir: string): { files: SqlFile[]; config: LintConfig } {
+  const configPath = join(repoDir, 'tenant-scope.config.json');
+  const { ignore: _ignore, ...config } = existsSync(configPath) ? (JSON.parse(readFileSync(configPath, 'utf8')) as LintConfig) : {};
+  const list = collectMigrationFiles(['migrations'], repoDir);
+  expect(list.problems).toEqual([]);
+  return { files: list.files.map((path) => ({ path, text: readFileSync(join(repoDir, path), 'utf8') })), config };
+}
+
+const corpusRepos = corpus ? readdirSync(corpus).filter((name) => existsSync(join(corpus, name, 'migrations'))).sort() : [];
+
+const temp = mkdtempSync(join(tmpdir(), 'tenant-scope-parallel-'));
+let caches = 0;
+/** A new, empty cache directory. */
+const freshCache = (): string => join(temp, `cache-${++caches}`);
+/** The entries of a cache directory with their modification times. */
+const entries = (dir: string): Map<string, number> => new Map(readdirSync(dir).map((name) => [name, statSync(join(dir, name)).mtimeMs]));
+
+/** The history with `text` added at the end of its middle file (the edit a re-run follows). */
+function edited(files: readonly SqlFile[], text: string): SqlFile[] {
+  const middle = Math.floor((files.length - 1) / 2);
+  return files.map((file, i) => (i === middle ? { ...file, text: `${file.text}\n${text}` } : file));
+}
+
+beforeAll(async () => {
+  await initAnalyzer();
+});
+
+afterAll(() => {
+  rmSync(temp, { recursive: true, force: true });
+});
+
+describe('worker threads', () => {
+  test('statements too deep to analyze are set aside the same way, also through the default cache location (CLI)', () => {
+    const dir = join(temp, 'deep-project');
+    mkdirSync(dir);
+    {
+      const nested = (depth: number, wrap: (inner: string, i: number) => string, core: string): string => {
+        let text = core;
+        for (let i = 0; i < depth; i++) text = wrap(text, i);
+        return text;
+      };
+      mkdirSync(join(dir, 'deep'));
+      writeFileSync(join(dir, 'deep/1_policy.sql'), `create table t (id int, tenant_id uuid);\ncreate policy p on t using (${nested(2000, (e) => `coalesce(${e}, 1)`, 'id')} = 1);\n`);
+      writeFileSync(join(dir, 'deep/2_body.sql'), `create function g(x int) returns int language sql as $fn$ select ${nested(3300, (e) => `coalesce(${e}, x)`, 'x')} $fn$;\ncreate table u (id int);\n`);
+      writeFileSync(join(dir, 'deep/3_plpgsql.sql'), `create function f(x int) returns void language plpgsql as $$ begin ${nested(2000, (b, i) => `if x > ${i} then ${b} end if;`, 'perform 1;')} end $$;\n`);
+      const run = (concurrency: string, ...more: string[]) =>
+        spawnSync(process.execPath, [cli, 'lint', '--format', 'json', '--concurrency', concurrency, ...more, 'deep'], { cwd: dir, encoding: 'utf8' });
+      const single = run('off');
+      const parallel = run('2');
+      expect(single.status).toBe(1);
+      const rules = (JSON.parse(single.stdout) as { ruleId: string }[]).map((f) => f.ruleId);
+      expect(rules.filter((r) => r === 'unanalyzable')).toHaveLength(2);
+      expect(parallel.status).toBe(single.status);
+      expect(parallel.stdout).toBe(single.stdout);
+      const cached = [run('2', '--cache'), run('off', '--cache')];
+      expect(cached.map((r) => r.stdout)).toEqual([single.stdout, single.stdout]);
+      expect(readdirSync(join(dir, '.tenant-scope-cache'))).toHaveLength(3);
+    }
+  });
+});
+
+
+describe('--cache', () => {
+  const cases = readFixtureCases();
+  const edit = 'create table added_by_edit (id int);';
+
+  test('every fixture file analyzed on workers as on this thread; every case linted from those entries, and after editing one file', async () => {
+    const cache = freshCache();
+    const texts = [...new Set(cases.flatMap((c) => c.files.map((f) => upMigrationText(f.text))))];
+    expect(texts.length).toBeGreaterThan(300);
+    const analysisOf = analyzeMigrations(texts, { concurrency: 2, cacheLocation: cache });
+    for (const [i, text] of texts.entries()) {
+      expect(JSON.stringify(await analysisOf(i))).toBe(JSON.stringify(analyzeMigration(text)));
+    }
+    expect(entries(cache).size).toBe(texts.length);
+    for (const fixture of cases) {
+      const { files, config } = fixture;
+      const warm = await lintSqlAsync({ files, config, concurrency: 'off', cacheLocation: cache });
+      expect(rendered(warm), fixture.name).toBe(rendered(lintSql({ files, config })));
+      const changed = edited(files, edit);
+      const afterEdit = await lintSqlAsync({ files: changed, config, concurrency: 'off', cacheLocation: cache });
+      expect(rendered(afterEdit), fixture.name).toBe(rendered(lintSql({ files: changed, config })));
+    }
+  });
+
+  test.skipIf(!corpus).each(corpusRepos)('%s: on workers, then cold, warm, and after one edit and one corrupt entry', async (name) => {
+    const { files, config } = corpusHistory(join(corpus as string, name));
+    const result = lintSql({ files, config });
+    expect(result.findings.length).toBeGreaterThan(0);
+    const single = rendered(result);
+    expect(rendered(await lintSqlAsync({ files, config, concurrency: 2 }))).toBe(single);
+    const cache = freshCache();
+    expect(rendered(await lintSqlAsync({ files, config, concurrency: 'off', cacheLocation: cache }))).toBe(single);
+    const written = entries(cache);
+    // One entry per distinct text, the platform's prelude included.
+    const prelude = platformPresetFor(config, files) ? 1 : 0;
+    expect(written.size).toBe(new Set(files.map((f) => upMigrationText(f.text))).size + prelude);
+    expect(rendered(await lintSqlAsync({ files, config, concurrency: 2, cacheLocation: cache }))).toBe(single);
+    expect(entries(cache)).toEqual(written);
+    // One entry is damaged and one file edited: both are analyzed again, nothing else is.
+    const damaged = `${openMigrationAnalysisCache(cache).keyOf(upMigrationText((files.at(-1) as SqlFile).text))}.json`;
+    expect(written.has(damaged)).toBe(true);
+    writeFileSync(join(cache, damaged), '{"error": null, "statements": [');
+    const changed = edited(files, edit);
+    const afterEdit = await lintSqlAsync({ files: changed, config, concurrency: 2, cacheLocation: cache });
+    expect(rendered(afterEdit)).toBe(rendered(lintSql({ files: changed, config })));
+    const now = entries(cache);
+    expect(now.size).toBe(written.size + 1);
+    const untouched = [...written].filter(([entry, mtime]) => now.get(entry) === mtime).map(([entry]) => entry);
+    expect(untouched).toEqual([...written.keys()].filter((entry) => entry !== damaged));
+    expect(Object.keys(JSON.parse(readFileSync(join(cache, damaged), 'utf8')) as object)).toEqual(['error', 'statements', 'skipped', 'facts', 'unanalyzable']);
+  });
+});
