@@ -30,6 +30,7 @@ create table auth.users (
   encrypted_password varchar(255),
   email_confirmed_at timestamptz,
   phone_confirmed_at timestamptz,
+  confirmed_at timestamptz generated always as (least(email_confirmed_at, phone_confirmed_at)) stored,
   last_sign_in_at timestamptz,
   raw_app_meta_data jsonb,
   raw_user_meta_data jsonb,

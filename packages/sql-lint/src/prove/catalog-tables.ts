@@ -49,6 +49,8 @@ export interface CatalogTable {
   foreignKeys: CatalogForeignKey[];
   /** CHECK constraint definitions (`pg_get_constraintdef`). */
   checks: { name: string; definition: string }[];
+  /** Columns of the primary key and of each UNIQUE constraint. */
+  uniqueKeys: string[][];
 }
 
 /** A view (materialized or not). */
@@ -68,6 +70,10 @@ export interface CatalogFunction {
   oid: number;
   /** Argument type names (base types through domains), IN arguments only. */
   argumentTypes: string[];
+  /** The argument types as SQL (`format_type`), for casts. */
+  argumentTypeSql: string[];
+  /** Labels of enum arguments (empty for other types). */
+  argumentLabels: string[][];
   /** Whether it returns a set or a table. */
   returnsSet: boolean;
   /** Result type name (`record`, `jsonb`, `void`, `trigger`, a table's name, ...). */
@@ -116,7 +122,7 @@ export async function readCatalogTables(client: pg.ClientBase): Promise<CatalogT
             ARRAY(SELECT a.attname::text FROM unnest(c.confkey) WITH ORDINALITY k(n, i) JOIN pg_catalog.pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n ORDER BY k.i) AS refcolumns,
             pg_catalog.pg_get_constraintdef(c.oid) AS definition
        FROM pg_catalog.pg_constraint c
-      WHERE c.contype IN ('c', 'f') AND c.conrelid = ANY($1::oid[])
+      WHERE c.contype IN ('c', 'f', 'p', 'u') AND c.conrelid = ANY($1::oid[])
       ORDER BY c.conrelid, c.conname`,
     [tables.rows.map((t) => t.oid)],
   );
@@ -156,6 +162,7 @@ export async function readCatalogTables(client: pg.ClientBase): Promise<CatalogT
       .filter((c) => c.rel === t.oid && c.type === 'f' && c.ref !== null)
       .map((c) => ({ name: c.name, columns: c.columns, refTable: refKeys.get(c.ref as number) ?? '', refColumns: c.refcolumns ?? [] })),
     checks: constraints.rows.filter((c) => c.rel === t.oid && c.type === 'c').map((c) => ({ name: c.name, definition: c.definition })),
+    uniqueKeys: constraints.rows.filter((c) => c.rel === t.oid && (c.type === 'p' || c.type === 'u')).map((c) => c.columns),
   }));
 }
 
@@ -173,11 +180,14 @@ export async function readCatalogViews(client: pg.ClientBase): Promise<CatalogVi
 
 /** Reads the SECURITY DEFINER functions of the database (user schemas, not extensions'). */
 export async function readSecurityDefinerFunctions(client: pg.ClientBase): Promise<CatalogFunction[]> {
-  const functions = await client.query<{ oid: number; schema: string; name: string; args: string[]; retset: boolean; result: string }>(
+  const functions = await client.query<{ oid: number; schema: string; name: string; args: string[]; sql: string[]; labels: string[][] | null; retset: boolean; result: string }>(
     `SELECT p.oid::int AS oid, n.nspname AS schema, p.proname AS name, p.proretset AS retset, t.typname AS result,
             ARRAY(SELECT b.typname::text FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY a(t, i)
                     JOIN pg_catalog.pg_type ty ON ty.oid = a.t
-                    JOIN pg_catalog.pg_type b ON b.oid = CASE WHEN ty.typtype = 'd' THEN ty.typbasetype ELSE ty.oid END ORDER BY a.i) AS args
+                    JOIN pg_catalog.pg_type b ON b.oid = CASE WHEN ty.typtype = 'd' THEN ty.typbasetype ELSE ty.oid END ORDER BY a.i) AS args,
+            ARRAY(SELECT pg_catalog.format_type(a.t, NULL) FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY a(t, i) ORDER BY a.i) AS sql,
+            (SELECT json_agg(ARRAY(SELECT e.enumlabel::text FROM pg_catalog.pg_enum e WHERE e.enumtypid = a.t ORDER BY e.enumsortorder) ORDER BY a.i)
+               FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY a(t, i)) AS labels
        FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace JOIN pg_catalog.pg_type t ON t.oid = p.prorettype
       WHERE p.prosecdef AND p.prokind = 'f' AND ${USER_SCHEMAS}
         AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
@@ -189,6 +199,8 @@ export async function readSecurityDefinerFunctions(client: pg.ClientBase): Promi
     name: f.name,
     oid: f.oid,
     argumentTypes: f.args,
+    argumentTypeSql: f.sql,
+    argumentLabels: f.labels ?? [],
     returnsSet: f.retset,
     resultType: f.result,
   }));

@@ -50,6 +50,7 @@ export function formatProvePretty(report: ProveReport): string {
     .filter((e) => e.outcome !== 'isolated')
     .map((e) => `${e.file ? `${e.file}:${e.line ?? 1}: ` : ''}${e.outcome} ${e.object} ${e.operation} (${e.context}): ${e.detail}`);
   const { build, seed, probe } = report.timings;
+  notes.push(...report.notes.map((n) => `note: ${n}`));
   return `${lines.join('\n')}\n\n${notes.length > 0 ? `${notes.join('\n')}\n\n` : ''}${summary(report)} (build ${build} ms, seed ${seed} ms, probes ${probe} ms)\n`;
 }
 
@@ -66,6 +67,7 @@ export function formatProveMarkdown(report: ProveReport): string {
     out.push('', '| object | operation | context | outcome | where | detail |', '|---|---|---|---|---|---|');
     for (const e of notes) out.push(`| \`${e.object}\` | ${e.operation} | ${e.context} | ${e.outcome} | ${e.file ? `\`${e.file}:${e.line ?? 1}\`` : ''} | ${escapeCell(e.detail)} |`);
   }
+  if (report.notes.length > 0) out.push('', ...report.notes.map((n) => `- note: ${escapeCell(n)}`));
   return `${out.join('\n')}\n`;
 }
 

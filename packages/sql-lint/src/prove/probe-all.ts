@@ -30,6 +30,8 @@ export interface ProbeInput {
   views: readonly CatalogView[];
   locator: StatementLocator;
   tenantColumns: ReadonlySet<string>;
+  /** The search_path sessions start with (the platform's, or the configured one). */
+  searchPath: readonly string[];
   /** SECURITY DEFINER functions to call. */
   functions: readonly FunctionTarget[];
   /** The run database through PgBouncer, when probes also go through it. */
@@ -128,14 +130,14 @@ function note(round: Round, kind: 'table' | 'view' | 'function', key: string, op
 /** Every probe in `viewer`'s context, in one transaction that is rolled back. */
 async function tenantRound(round: Round, client: pg.ClientBase, viewer: TenantLabel, other: TenantLabel): Promise<void> {
   const { input, may } = round;
-  const tx = await ProbeTransaction.open(client, input.appRole, input.context.settings, input.context.values(viewer));
+  const tx = await ProbeTransaction.open(client, input.appRole, input.context.settings, input.context.values(viewer), input.searchPath);
   try {
     for (const table of round.probed) {
       const entry = input.seed.seeded.get(table.key);
       if (!entry) continue;
       const p = may.get(table.sql) ?? NONE;
       note(round, 'table', table.key, 'select', 'tenant', await probeSelect(tx, entry, viewer, p.select));
-      note(round, 'table', table.key, 'insert', 'tenant', await probeInsert(tx, entry, input.seed, viewer, other, p.insert));
+      note(round, 'table', table.key, 'insert', 'tenant', await probeInsert(tx, entry, input.seed, viewer, other, p.insert, input.tenantColumns));
       note(round, 'table', table.key, 'update', 'tenant', await probeChange(tx, entry, 'update', viewer, other, p.update));
       note(round, 'table', table.key, 'delete', 'tenant', await probeChange(tx, entry, 'delete', viewer, other, p.delete));
       note(round, 'table', table.key, 'move-tenant', 'tenant', await probeMove(tx, entry, input.seed, viewer, other, p.update, input.tenantColumns));
@@ -151,7 +153,7 @@ async function tenantRound(round: Round, client: pg.ClientBase, viewer: TenantLa
 async function noContextRound(round: Round, client: pg.ClientBase, ctx: 'none' | 'reused'): Promise<void> {
   const { input, may } = round;
   const nobody = ctx === 'none' ? NO_CONTEXT : ENDED_CONTEXT;
-  const tx = await ProbeTransaction.open(client, input.appRole, input.context.settings, null);
+  const tx = await ProbeTransaction.open(client, input.appRole, input.context.settings, null, input.searchPath);
   try {
     for (const table of round.probed) {
       const entry = input.seed.seeded.get(table.key);

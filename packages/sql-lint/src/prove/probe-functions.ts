@@ -9,6 +9,7 @@ import type { SchemaModel } from '../model/schema-model.js';
 import type { CatalogFunction, CatalogTable } from './catalog-tables.js';
 import { quoteIdent, quoteLiteral } from './catalog-tables.js';
 import type { ProbeTransaction } from './probe-session.js';
+import { raised } from './probe-tables.js';
 import type { ProbeFinding } from './probe-tables.js';
 import { judgeRows } from './probe-views.js';
 import type { TenantMarkers } from './probe-views.js';
@@ -47,11 +48,12 @@ export async function functionTargets(
       call: (other: TenantLabel) => {
         const args: string[] = [];
         for (const [i, type] of fn.argumentTypes.entries()) {
+          const labels = fn.argumentLabels[i] ?? [];
           if (type === options.idType) {
             args.push(`${quoteLiteral(tenantIdText(other, type) ?? '')}::${quoteIdent(type)}`);
             continue;
           }
-          const literal = columnLiteral({ name: `arg${i + 1}`, type: quoteIdent(type), baseType: type, maxLength: null, enumLabels: [], notNull: true, hasDefault: false, identity: '', generated: false }, other, 900000 + i, 'full', []);
+          const literal = columnLiteral({ name: `arg${i + 1}`, type: fn.argumentTypeSql[i] ?? quoteIdent(type), baseType: type, maxLength: null, enumLabels: labels, notNull: true, hasDefault: false, identity: '', generated: false }, other, 900000 + i, 'full', []);
           if (literal === undefined) return { problem: `no value can be generated for argument ${i + 1} of type ${type}` };
           args.push(literal);
         }
@@ -67,7 +69,7 @@ export async function probeFunction(tx: ProbeTransaction, target: FunctionTarget
   const result = await tx.run(call);
   if (!result.ok) {
     if (result.code === '42501' || result.code === 'P0001') return { outcome: 'isolated', detail: `refused: ${result.message}` };
-    return { outcome: 'raises', detail: result.message };
+    return raised(viewer, result.code, result.message);
   }
   const found = judgeRows(result.rows.map((r) => r['r']), markers, viewer);
   return target.fn.argumentTypes.length > 0 && found.outcome === 'isolated' ? { ...found, detail: `${found.detail} (called with tenant ${other}'s values)` } : found;

@@ -24,9 +24,9 @@ export class ProbeTransaction {
 
   private constructor(private readonly client: pg.ClientBase) {}
 
-  /** Opens the transaction: role, then context values (null: no context set in it). */
-  static async open(client: pg.ClientBase, role: string, settings: readonly string[], values: readonly string[] | null): Promise<ProbeTransaction> {
-    await client.query(`BEGIN; SET LOCAL ROLE ${quoteIdent(role)}`);
+  /** Opens the transaction: role and the history's search_path, then context values (null: no context set in it). */
+  static async open(client: pg.ClientBase, role: string, settings: readonly string[], values: readonly string[] | null, searchPath: readonly string[]): Promise<ProbeTransaction> {
+    await client.query(`BEGIN; SET LOCAL ROLE ${quoteIdent(role)}; SET LOCAL search_path TO ${searchPath.map(quoteIdent).join(', ')}`);
     if (values !== null && settings.length > 0) {
       await client.query(`SELECT ${settings.map((s, i) => `pg_catalog.set_config(${quoteLiteral(s)}, $${i + 1}, true)`).join(', ')}`, [...values]);
     }

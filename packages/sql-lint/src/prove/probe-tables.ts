@@ -7,7 +7,7 @@
 import type { CatalogColumn } from './catalog-tables.js';
 import { quoteIdent } from './catalog-tables.js';
 import type { ProbeResult, ProbeTransaction } from './probe-session.js';
-import type { SeededRow, SeededTable, SeedResult } from './seed-tenants.js';
+import type { RowInsert, SeededRow, SeededTable, SeedResult } from './seed-tenants.js';
 import type { TenantLabel } from './seed-values.js';
 
 /** What one probe found, before it is placed in the matrix. */
@@ -40,6 +40,18 @@ function counted(tenants: readonly TenantLabel[]): string {
   return [...by].map(([t, n]) => `${n} row${n === 1 ? '' : 's'} of tenant ${t}`).join(' and ');
 }
 
+/**
+ * A probe that raised: with no context (fresh or reused connection) that is the outage the issue
+ * is about (`''::uuid`), unless the policy raises on purpose (RAISE, P0001: it refuses, it does not
+ * break); in a tenant's context it means the context prove made is not one the policies accept
+ * (signed tokens, a format of the application's own), so the cell is not probed rather than judged.
+ */
+export function raised(viewer: TenantLabel | null, code: string, message: string): ProbeFinding {
+  if (viewer !== null) return { outcome: 'not-probed', detail: `raised with the context prove set for tenant ${viewer}, which this history may not accept: ${message}` };
+  if (code === 'P0001') return { outcome: 'isolated', detail: `refused: ${message}` };
+  return { outcome: 'raises', detail: message };
+}
+
 /** An error of a probe that was expected to be refused: a policy or privilege (42501) or a trigger's raise (P0001). */
 function isRefusal(result: ProbeResult): boolean {
   return !result.ok && (result.code === '42501' || result.code === 'P0001');
@@ -51,7 +63,7 @@ export async function probeSelect(tx: ProbeTransaction, entry: SeededTable, view
   const result = await tx.run(`SELECT tableoid::int AS o, ctid::text AS c FROM ${entry.table.sql}`, true);
   if (!result.ok) {
     if (result.code === '42501' && /permission denied/i.test(result.message)) return { outcome: 'isolated', detail: `refused: ${result.message}` };
-    return { outcome: 'raises', detail: result.message };
+    return raised(viewer, result.code, result.message);
   }
   const owners = new Map(entry.rows.map((r) => [rowKey(r.tableoid, r.ctid), r.tenant]));
   const seen = result.rows.map((r) => owners.get(rowKey(r['o'], r['c']))).filter((t): t is TenantLabel => t !== undefined);
@@ -62,12 +74,34 @@ export async function probeSelect(tx: ProbeTransaction, entry: SeededTable, view
   return { outcome: 'isolated', detail: seen.length > 0 ? `tenant ${viewer} sees only its own rows` : `tenant ${viewer} sees no row (not even its own)` };
 }
 
-/** INSERT of a fresh row for `other` while in `viewer`'s context: must be refused. */
-export async function probeInsert(tx: ProbeTransaction, entry: SeededTable, seed: SeedResult, viewer: TenantLabel, other: TenantLabel, may: boolean): Promise<ProbeFinding> {
+/**
+ * INSERT of a row for `other` while in `viewer`'s context: must be refused. Tried as a row wholly
+ * of the other tenant, then (when the table has tenant columns and other keys) as the viewer's own
+ * row (its other keys pointing at the viewer's rows) filed under the other tenant, which own-row
+ * policies (`user_id = <context>`) accept unless
+ * they also check the tenant.
+ */
+export async function probeInsert(tx: ProbeTransaction, entry: SeededTable, seed: SeedResult, viewer: TenantLabel, other: TenantLabel, may: boolean, tenantColumns: ReadonlySet<string>): Promise<ProbeFinding> {
   if (!may) return { outcome: 'isolated', detail: 'the app role may not INSERT into it' };
-  const row = seed.freshRow(entry.table.key, other);
-  if ('problem' in row) return { outcome: 'not-probed', detail: `no row for tenant ${other}: ${row.problem}` };
-  const ownership = entry.ownership.filter((c) => row.values.has(c));
+  if (entry.root) return { outcome: 'not-probed', detail: 'each row is a tenant itself: creating one is not a write into another tenant' };
+  const rows = [seed.freshRow(entry.table.key, other)];
+  const tenantOwned = entry.ownership.filter((c) => tenantColumns.has(c));
+  if (tenantOwned.length > 0 && entry.linkedKeys.some((fk) => !fk.columns.some((c) => tenantColumns.has(c)))) rows.push(seed.freshRow(entry.table.key, viewer, other));
+  let last: ProbeFinding = { outcome: 'not-probed', detail: '' };
+  for (const row of rows) {
+    if ('problem' in row) {
+      last = { outcome: 'not-probed', detail: `no row for tenant ${other}: ${row.problem}` };
+      continue;
+    }
+    const finding = await insertOne(tx, entry, row, viewer, other, tenantOwned.length > 0 ? tenantOwned : entry.ownership);
+    if (finding.outcome !== 'isolated') return finding;
+    last = finding;
+  }
+  return last;
+}
+
+async function insertOne(tx: ProbeTransaction, entry: SeededTable, row: RowInsert, viewer: TenantLabel, other: TenantLabel, ownershipColumns: readonly string[]): Promise<ProbeFinding> {
+  const ownership = ownershipColumns.filter((c) => row.values.has(c));
   // After an accepted INSERT, count (as the session's superuser) the rows now tied to the other
   // tenant: a trigger that rewrites the tenant to the context's own makes the INSERT harmless.
   const check =
@@ -78,10 +112,10 @@ export async function probeInsert(tx: ProbeTransaction, entry: SeededTable, seed
   if (isRefusal(result)) return { outcome: 'isolated', detail: `refused: ${(result as { message: string }).message}` };
   if (!result.ok) {
     if (result.code.startsWith('23')) return { outcome: 'leak', detail: `tenant ${viewer}'s row policies accepted a row of tenant ${other}; only a constraint stopped this one: ${result.message}` };
-    return { outcome: 'raises', detail: result.message };
+    return raised(viewer, result.code, result.message);
   }
-  const owned = entry.rows.filter((r) => r.tenant === other).length;
-  if (ownership.length > 0 && Number(result.rows[0]?.['n']) <= owned) return { outcome: 'isolated', detail: `accepted, but the row was stored as tenant ${viewer}'s (a trigger or rule rewrote it)` };
+  const before = entry.rows.filter((r) => r.tenant === other).length;
+  if (ownership.length > 0 && Number(result.rows[0]?.['n']) <= before) return { outcome: 'isolated', detail: `accepted, but the row was stored as tenant ${viewer}'s (a trigger or rule rewrote it)` };
   return { outcome: 'leak', detail: `tenant ${viewer} inserted a row of tenant ${other}` };
 }
 
@@ -106,7 +140,7 @@ export async function probeChange(tx: ProbeTransaction, entry: SeededTable, oper
   }
   const result = await tx.run(sql);
   if (isRefusal(result)) return { outcome: 'isolated', detail: `refused: ${(result as { message: string }).message}` };
-  if (!result.ok) return { outcome: 'raises', detail: result.message };
+  if (!result.ok) return raised(viewer, result.code, result.message);
   if (result.rowCount > 0) return { outcome: 'leak', detail: `tenant ${viewer} ${operation === 'delete' ? 'deleted' : 'updated'} a row of tenant ${other}` };
   return { outcome: 'isolated', detail: `tenant ${viewer}'s ${verb} of a row of tenant ${other} affected no row` };
 }
@@ -131,7 +165,7 @@ export async function probeMove(tx: ProbeTransaction, entry: SeededTable, seed: 
     if (isRefusal(result)) last = { outcome: 'isolated', detail: `refused: ${(result as { message: string }).message}` };
     else if (!result.ok) {
       if (result.code.startsWith('23')) return { outcome: 'leak', detail: `the policies let tenant ${viewer} move its row to tenant ${other} (${columns.join(', ')}); only a constraint stopped this one: ${result.message}` };
-      return { outcome: 'raises', detail: result.message };
+      return raised(viewer, result.code, result.message);
     } else if (result.rowCount > 0) return { outcome: 'leak', detail: `tenant ${viewer} moved its row to tenant ${other} (${columns.join(', ')})` };
     else last = { outcome: 'isolated', detail: `tenant ${viewer} could not update its own row (no row affected)` };
   }

@@ -3,7 +3,7 @@
  * traced to a tenant by its values. Every seeded value long enough not to occur by chance (uuids,
  * generated texts, large numbers) and seeded for exactly one tenant identifies that tenant.
  */
-import { NO_CONTEXT } from './probe-tables.js';
+import { NO_CONTEXT, raised } from './probe-tables.js';
 import type { ProbeFinding } from './probe-tables.js';
 import type { ProbeTransaction } from './probe-session.js';
 import type { SeedResult } from './seed-tenants.js';
@@ -65,7 +65,7 @@ export async function probeView(tx: ProbeTransaction, viewSql: string, markers: 
   const result = await tx.run(`SELECT to_jsonb(v.*) AS r FROM ${viewSql} v`, true);
   if (!result.ok) {
     if (result.code === '42501' && /permission denied/i.test(result.message)) return { outcome: 'isolated', detail: `refused: ${result.message}` };
-    return { outcome: 'raises', detail: result.message };
+    return raised(viewer, result.code, result.message);
   }
   return judgeRows(result.rows.map((r) => r['r']), markers, viewer, nobody);
 }

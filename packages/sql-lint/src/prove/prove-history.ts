@@ -12,7 +12,7 @@ import { upMigrationText } from '../up-migration-text.js';
 import { appRoleFor } from './app-role.js';
 import type { AppRole } from './app-role.js';
 import { applyHistory } from './apply-history.js';
-import { readCatalogTables, readCatalogViews, readSecurityDefinerFunctions } from './catalog-tables.js';
+import { quoteIdent, readCatalogTables, readCatalogViews, readSecurityDefinerFunctions } from './catalog-tables.js';
 import { functionTargets } from './probe-functions.js';
 import { findPgBouncerBinary, startRunPgBouncer } from './pgbouncer.js';
 import type { RunPgBouncer } from './pgbouncer.js';
@@ -49,11 +49,27 @@ export interface ProveReport {
   appRole: AppRole;
   /** The settings that carried tenant context, and the type of the tenant ids. */
   context: { settings: string[]; idType: string };
+  /** What the run did beyond the history (roles it created, extensions it skipped). */
+  notes: string[];
   /** Whether the probes also ran through PgBouncer in transaction mode. */
   pgbouncer: boolean;
   /** Milliseconds spent building the database, seeding and probing. */
   timings: { build: number; seed: number; probe: number };
 }
+
+/**
+ * What a Supabase project has from the start beyond the preset's schema stubs: pgcrypto and
+ * uuid-ossp in `extensions` (when this server has them) and the empty `supabase_realtime`
+ * publication that migrations add tables to.
+ */
+const PLATFORM_SETUP = `DO $$ DECLARE e text; BEGIN
+  FOREACH e IN ARRAY ARRAY['pgcrypto', 'uuid-ossp'] LOOP
+    IF EXISTS (SELECT FROM pg_catalog.pg_available_extensions WHERE name = e) THEN
+      EXECUTE pg_catalog.format('CREATE EXTENSION IF NOT EXISTS %I WITH SCHEMA extensions', e);
+    END IF;
+  END LOOP;
+  CREATE PUBLICATION supabase_realtime;
+END $$`;
 
 /** Runs the whole proof; throws a RunProblem when the history does not apply or the run cannot start. */
 export async function proveHistory(options: ProveOptions): Promise<ProveReport> {
@@ -80,12 +96,17 @@ export async function proveHistory(options: ProveOptions): Promise<ProveReport> 
   try {
     client = new pg.Client({ connectionString: run.url });
     await client.connect();
-    const searchPath = options.config.searchPath ?? ['public'];
+    // Supabase sessions start on `"$user", public, extensions`, where pgcrypto and uuid-ossp live.
+    const searchPath = options.config.searchPath ?? (platform ? ['public', 'extensions'] : ['public']);
     const prelude = parsed.filter((f) => isPreludeFile(f.path));
     await applyHistory(client, prelude, searchPath, display);
+    if (platform) await client.query(PLATFORM_SETUP);
     const platformTables = new Set((await readCatalogTables(client)).map((t) => t.key));
     const platformFunctions = new Set((await readSecurityDefinerFunctions(client)).map((f) => f.oid));
-    await applyHistory(client, parsed.filter((f) => !isPreludeFile(f.path)), searchPath, display);
+    const applied = await applyHistory(client, parsed.filter((f) => !isPreludeFile(f.path)), searchPath, display);
+    runRoles.push(...applied.createdRoles);
+    // Seeding runs as sessions of the platform do (Supabase: defaults that call extensions' functions).
+    await client.query(`SET search_path TO ${searchPath.map(quoteIdent).join(', ')}`);
     const tables = await readCatalogTables(client);
     const views = (await readCatalogViews(client)).filter((v) => !v.materialized);
     const tenantColumns = new Set(options.config.tenantColumns ?? ['tenant_id']);
@@ -94,7 +115,7 @@ export async function proveHistory(options: ProveOptions): Promise<ProveReport> 
     const appRole = await appRoleFor(client, { given: options.appRole, platformRole: platform ? 'authenticated' : undefined, rolesBefore: run.rolesBefore, targets, views });
     if (appRole.how === 'created') runRoles.push(appRole.name);
     const built = performance.now();
-    const seed = await seedTenants(client, { tables, targets: new Set(targets.map((t) => t.key)), tenantColumns, setContext: (c, tenant) => context.set(c, tenant) });
+    const seed = await seedTenants(client, { tables, targets: new Set(targets.map((t) => t.key)), tenantColumns, idType: context.idType, identityTables: platform ? ['auth.users'] : [], setContext: (c, tenant) => context.set(c, tenant), clearContext: (c) => context.clear(c) });
     const seeded = performance.now();
     const locator = new StatementLocator(model, texts, display);
     const owners = await ownedByAppRole(client, appRole.name, targets);
@@ -103,13 +124,14 @@ export async function proveHistory(options: ProveOptions): Promise<ProveReport> 
     const binary = options.pgbouncer === 'off' ? undefined : findPgBouncerBinary();
     if (options.pgbouncer === 'require' && binary === undefined) throw new RunProblem('--pgbouncer was given but no pgbouncer binary is installed', 'install PgBouncer (apt-get install pgbouncer, brew install pgbouncer) or leave out --pgbouncer');
     bouncer = binary === undefined ? undefined : await startRunPgBouncer(binary, { host: run.host, port: run.port, user: run.user, password: run.password, database: run.name });
-    const entries = await probeAll({ client, run, appRole: appRole.name, context, seed, targets, views, functions, locator, owners, tenantColumns, pooledUrl: bouncer?.url });
+    const entries = await probeAll({ client, run, appRole: appRole.name, context, seed, targets, views, functions, locator, owners, tenantColumns, searchPath, pooledUrl: bouncer?.url });
     const probed = performance.now();
     return {
       entries,
       appRole,
       context: { settings: [...context.settings], idType: context.idType },
       pgbouncer: bouncer !== undefined,
+      notes: [...applied.createdRoles.map((r) => `role ${r} is named by the history but never created: created NOLOGIN for the run`), ...applied.skipped],
       timings: { build: Math.round(built - started), seed: Math.round(seeded - built), probe: Math.round(probed - seeded) },
     };
   } finally {

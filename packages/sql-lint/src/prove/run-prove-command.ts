@@ -41,7 +41,7 @@ export async function runProveCommand(options: ProveCommandOptions): Promise<num
   const fail = (location: string, message: string, hint: string): number => {
     stderr(`tenant-scope: ${escapeControlCharacters(location)}: ${escapeControlCharacters(message)}\n  hint: ${hint}\n`);
     if (options.format === 'json') options.stdout('[]\n');
-    if (options.format === 'sarif') options.stdout(formatProveSarif({ entries: [], appRole: { name: '', how: 'given' }, context: { settings: [], idType: '' }, pgbouncer: false, timings: { build: 0, seed: 0, probe: 0 } }, options.version));
+    if (options.format === 'sarif') options.stdout(formatProveSarif({ entries: [], appRole: { name: '', how: 'given' }, context: { settings: [], idType: '' }, pgbouncer: false, notes: [], timings: { build: 0, seed: 0, probe: 0 } }, options.version));
     return 2;
   };
   const configDir = options.config ? cwd : findConfigDirectory(cwd);
@@ -77,6 +77,7 @@ export async function runProveCommand(options: ProveCommandOptions): Promise<num
       },
     });
     const out = options.format === 'json' ? `${JSON.stringify(report.entries, null, 2)}\n` : options.format === 'sarif' ? formatProveSarif(report, options.version) : options.format === 'markdown' ? formatProveMarkdown(report) : formatProvePretty(report);
+    if (options.format === 'json' || options.format === 'sarif') for (const note of report.notes) stderr(`tenant-scope: note: ${escapeControlCharacters(note)}\n`);
     options.stdout(out);
     return proveExitCode(report.entries);
   } catch (error) {

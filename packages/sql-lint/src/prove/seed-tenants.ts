@@ -30,8 +30,14 @@ export interface SeedPlan {
   targets: ReadonlySet<string>;
   /** Column names that hold the tenant id. */
   tenantColumns: ReadonlySet<string>;
+  /** Base type of the tenant ids (`uuid`, `int8`, `text`). */
+  idType: string;
+  /** Tables whose rows are the identities in context (Supabase's `auth.users`): each row belongs to its tenant. */
+  identityTables: readonly string[];
   /** Sets each context setting for a tenant within the current transaction. */
   setContext: (client: pg.ClientBase, tenant: TenantLabel) => Promise<void>;
+  /** Empties them (a row whose triggers only work without a request's context, as when a platform creates it). */
+  clearContext: (client: pg.ClientBase) => Promise<void>;
 }
 
 /** Where a table's rows belong: the tenant each was seeded for, and the columns that say so. */
@@ -42,6 +48,8 @@ export interface SeededTable {
   ownership: string[];
   /** Whether rows belong to a tenant at all (a tenant column, a tenant root, or a key to such a row). */
   owned: boolean;
+  /** Whether each row is a tenant itself (the table tenant columns reference): creating one is no cross-tenant write. */
+  root: boolean;
   /** Foreign keys whose values were copied from a referenced row. */
   linkedKeys: CatalogTable['foreignKeys'];
 }
@@ -51,8 +59,11 @@ export interface SeedResult {
   seeded: Map<string, SeededTable>;
   /** Tables that could not be seeded, with why. */
   unseedable: Map<string, string>;
-  /** A fresh row for a tenant (new unique values, keys to that tenant's seeded rows), for insert probes. */
-  freshRow: (table: string, tenant: TenantLabel) => RowInsert | { problem: string };
+  /**
+   * A fresh row for a tenant (new unique values, keys to that tenant's seeded rows), for insert
+   * probes; with `tenantOf`, its tenant columns name that tenant instead.
+   */
+  freshRow: (table: string, tenant: TenantLabel, tenantOf?: TenantLabel) => RowInsert | { problem: string };
 }
 
 /** The tables to seed (targets and every table they reference, transitively) in an order where referenced tables come first. */
@@ -90,11 +101,24 @@ export function seedOrder(plan: SeedPlan): { order: CatalogTable[]; cutKeys: Map
       }
       continue;
     }
-    // A cycle: cut one nullable foreign key that still waits, else give up on what is left.
+    // A cycle: cut one nullable foreign key on it (its target leads back to its table), else give up on what is left.
+    const waitsOn = (key: string): string[] => (byKey.get(key) as CatalogTable).foreignKeys.filter((f) => !cutKeys.get(key)?.has(f.name) && pending.has(f.refTable)).map((f) => f.refTable);
+    const leadsTo = (from: string, to: string): boolean => {
+      const seen = new Set<string>();
+      const stack = [from];
+      while (stack.length > 0) {
+        const key = stack.pop() as string;
+        if (key === to) return true;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        stack.push(...waitsOn(key));
+      }
+      return false;
+    };
     let cutOne = false;
     for (const key of [...pending].sort()) {
       const table = byKey.get(key) as CatalogTable;
-      const fk = table.foreignKeys.find((f) => !cutKeys.get(key)?.has(f.name) && pending.has(f.refTable) && nullable(table, f.columns));
+      const fk = table.foreignKeys.find((f) => !cutKeys.get(key)?.has(f.name) && pending.has(f.refTable) && nullable(table, f.columns) && leadsTo(f.refTable, key));
       if (fk) {
         cut(key, fk.name);
         cutOne = true;
@@ -110,7 +134,7 @@ export function seedOrder(plan: SeedPlan): { order: CatalogTable[]; cutKeys: Map
 
 /** Whether rows of each table belong to a tenant, by tenant column, tenant root or foreign key lineage. */
 function ownedTables(order: readonly CatalogTable[], plan: SeedPlan, cutKeys: Map<string, Set<string>>): Set<string> {
-  const owned = new Set<string>();
+  const owned = new Set<string>(plan.identityTables);
   for (const t of plan.tables) {
     for (const fk of t.foreignKeys) if (fk.columns.length > 0 && fk.columns.every((c) => plan.tenantColumns.has(c))) owned.add(fk.refTable);
   }
@@ -121,13 +145,22 @@ function ownedTables(order: readonly CatalogTable[], plan: SeedPlan, cutKeys: Ma
   return owned;
 }
 
-/** Columns of the root tables that tenant columns reference: they hold the tenant id itself. */
+/**
+ * Columns that hold the tenant's id itself: those tenant columns reference (the tenants table's
+ * key), and every other referenced key of the tenant id's type. So each tenant's user, account or
+ * list row has the tenant's id too, and a context that names a user (`app.current_user`) rather
+ * than a tenant finds the user that is a member of that tenant through the seeded rows.
+ */
 function rootColumns(plan: SeedPlan): Set<string> {
   const roots = new Set<string>();
+  const byKey = new Map(plan.tables.map((t) => [t.key, t]));
   for (const t of plan.tables) {
     for (const fk of t.foreignKeys) {
       fk.columns.forEach((c, i) => {
-        if (plan.tenantColumns.has(c) && fk.refColumns[i] !== undefined) roots.add(`${fk.refTable}\u0000${fk.refColumns[i]}`);
+        const ref = fk.refColumns[i];
+        if (ref === undefined || fk.columns.length !== 1) return;
+        const refType = byKey.get(fk.refTable)?.columns.find((col) => col.name === ref)?.baseType;
+        if (plan.tenantColumns.has(c) || refType === plan.idType) roots.add(`${fk.refTable}\u0000${ref}`);
       });
     }
   }
@@ -141,12 +174,15 @@ export function rowInsert(
   context: RowContext,
 ): RowInsert | { problem: string } {
   const values = new Map<string, string>();
+  // The columns of a key cut to break a cycle stay NULL, even a tenant column (any value would need the row it points at).
+  const nulled = new Set(table.foreignKeys.filter((fk) => context.cut.has(fk.name)).flatMap((fk) => fk.columns));
   for (const fk of table.foreignKeys) {
     if (context.cut.has(fk.name)) continue;
-    const referenced = context.rowFor(fk.refTable, tenant);
+    const referenced = context.rowFor(fk.refTable, fk.columns.some((c) => context.tenantColumns.has(c)) ? (context.tenantOf ?? tenant) : tenant);
     if (!referenced) {
       const required = fk.columns.some((c) => table.columns.find((col) => col.name === c)?.notNull);
-      if (required) return { problem: `references ${fk.refTable}, which has no seeded row` };
+      const why = context.unseedable?.get(fk.refTable);
+      if (required) return { problem: `references ${fk.refTable}, which has no seeded row${why ? ` (${why})` : ''}` };
       continue;
     }
     fk.columns.forEach((c, i) => {
@@ -157,10 +193,10 @@ export function rowInsert(
   }
   let overriding = false;
   for (const column of table.columns) {
-    if (values.has(column.name) || column.generated) continue;
-    const isTenant = context.tenantColumns.has(column.name) || context.roots.has(`${table.key}\u0000${column.name}`);
+    if (values.has(column.name) || column.generated || nulled.has(column.name)) continue;
+    const isTenant = context.tenantColumns.has(column.name) || (!context.fresh && context.roots.has(`${table.key}\u0000${column.name}`));
     if (isTenant) {
-      const literal = tenantLiteral(column, tenant);
+      const literal = tenantLiteral(column, context.tenantColumns.has(column.name) ? (context.tenantOf ?? tenant) : tenant);
       if (literal === undefined) return { problem: `tenant column ${column.name} has type ${column.type}, which cannot hold a generated tenant id` };
       values.set(column.name, literal);
       if (column.identity === 'a') overriding = true;
@@ -190,6 +226,12 @@ export interface RowInsert {
 export interface RowContext {
   serial: { next: number };
   mode: SeedMode;
+  /** Why referenced tables could not be seeded, for the message of a table that needs them. */
+  unseedable?: ReadonlyMap<string, string>;
+  /** A row for probes, next to the seeded ones: keys get fresh values, not the tenant's id. */
+  fresh?: boolean;
+  /** The tenant the tenant columns (and keys through them) name, when not the row's own. */
+  tenantOf?: TenantLabel;
   rowFor: (table: string, tenant: TenantLabel) => SeededRow | undefined;
   cut: ReadonlySet<string>;
   roots: ReadonlySet<string>;
@@ -214,7 +256,7 @@ export async function seedTenants(client: pg.ClientBase, plan: SeedPlan): Promis
       ...table.columns.filter((c) => plan.tenantColumns.has(c.name)).map((c) => c.name),
       ...linkedKeys.filter((fk) => owned.has(fk.refTable) && fk.refTable !== table.key).flatMap((fk) => fk.columns),
     ];
-    seeded.set(table.key, { table, rows: [], ownership: [...new Set(ownership)], owned: owned.has(table.key), linkedKeys });
+    seeded.set(table.key, { table, rows: [], ownership: [...new Set(ownership)], owned: owned.has(table.key), root: ownership.length === 0 && owned.has(table.key), linkedKeys });
   }
   const serial = { next: 1 };
   const rowFor = (key: string, tenant: TenantLabel) => seeded.get(key)?.rows.find((r) => r.tenant === tenant);
@@ -225,7 +267,7 @@ export async function seedTenants(client: pg.ClientBase, plan: SeedPlan): Promis
       for (const table of order) {
         if (unseedable.has(table.key)) continue;
         const entry = seeded.get(table.key) as SeededTable;
-        const problem = await seedRow(client, table, tenant, { serial, rowFor, cut: cutKeys.get(table.key) ?? new Set(), roots, tenantColumns: plan.tenantColumns }, entry);
+        const problem = await seedRow(client, table, tenant, plan, { serial, rowFor, cut: cutKeys.get(table.key) ?? new Set(), roots, tenantColumns: plan.tenantColumns, unseedable }, entry);
         if (problem !== undefined) unseedable.set(table.key, problem);
       }
       await client.query('COMMIT');
@@ -235,36 +277,62 @@ export async function seedTenants(client: pg.ClientBase, plan: SeedPlan): Promis
     }
   }
   for (const key of unseedable.keys()) seeded.delete(key);
-  const freshRow = (key: string, tenant: TenantLabel): RowInsert | { problem: string } => {
+  const freshRow = (key: string, tenant: TenantLabel, tenantOf?: TenantLabel): RowInsert | { problem: string } => {
     const entry = seeded.get(key);
     if (!entry) return { problem: `${key} was not seeded` };
-    return rowInsert(entry.table, tenant, { serial, mode: 'full', rowFor, cut: cutKeys.get(key) ?? new Set(), roots, tenantColumns: plan.tenantColumns });
+    return rowInsert(entry.table, tenant, { serial, mode: 'full', fresh: true, tenantOf, rowFor, cut: cutKeys.get(key) ?? new Set(), roots, tenantColumns: plan.tenantColumns });
   };
   return { seeded, unseedable, freshRow };
+}
+
+/**
+ * The row a seeding INSERT conflicted with, when the conflict is on a key holding the tenant's own
+ * values (its tenant column, its tenant id, or a foreign key to its rows): made earlier in this
+ * tenant's seeding.
+ */
+async function existingRow(client: pg.ClientBase, table: CatalogTable, insert: RowInsert, tenantColumns: ReadonlySet<string>, roots: ReadonlySet<string>): Promise<pg.QueryResult<{ tableoid: number; ctid: string; row: Record<string, unknown> }>> {
+  const keyed = new Set([...tenantColumns, ...table.foreignKeys.flatMap((fk) => fk.columns), ...table.columns.filter((c) => roots.has(`${table.key}\u0000${c.name}`)).map((c) => c.name)]);
+  const key = table.uniqueKeys.find((k) => k.every((c) => insert.values.has(c)) && k.some((c) => keyed.has(c)));
+  const where = key ? key.map((c) => `seeded.${quoteIdent(c)} = ${insert.values.get(c)}`).join(' AND ') : 'false';
+  return client.query(`SELECT seeded.tableoid::int AS tableoid, seeded.ctid::text AS ctid, to_jsonb(seeded.*) AS row FROM ${table.sql} seeded WHERE ${where} LIMIT 1`);
 }
 
 async function seedRow(
   client: pg.ClientBase,
   table: CatalogTable,
   tenant: TenantLabel,
+  plan: SeedPlan,
   context: Omit<RowContext, 'mode'>,
   entry: SeededTable,
 ): Promise<string | undefined> {
   let failure = '';
-  for (const mode of ['full', 'required'] as const) {
+  // Every column with the tenant's context set, then only the required ones, then the first
+  // again without context (triggers that do the platform's bookkeeping on a new user).
+  for (const [mode, withContext] of [
+    ['full', true],
+    ['required', true],
+    ['full', false],
+  ] as const) {
+    if (!withContext) await plan.clearContext(client);
     const insert = rowInsert(table, tenant, { ...context, mode });
     if ('problem' in insert) return insert.problem;
     await client.query('SAVEPOINT seed');
     try {
-      const result = await client.query<{ tableoid: number; ctid: string; row: Record<string, unknown> }>(`${insert.sql} RETURNING seeded.tableoid::int AS tableoid, seeded.ctid::text AS ctid, to_jsonb(seeded.*) AS row`);
+      // ON CONFLICT DO NOTHING: a trigger on a referenced table may already have made this row
+      // (Supabase's "create a profile for each new user"); that row is the tenant's, and is kept.
+      const returning = 'RETURNING seeded.tableoid::int AS tableoid, seeded.ctid::text AS ctid, to_jsonb(seeded.*) AS row';
+      let result = await client.query<{ tableoid: number; ctid: string; row: Record<string, unknown> }>(`${insert.sql} ON CONFLICT DO NOTHING ${returning}`);
+      if (result.rows.length === 0) result = await existingRow(client, table, insert, context.tenantColumns, context.roots);
       await client.query('RELEASE SAVEPOINT seed');
       const row = result.rows[0];
-      if (!row) return 'the INSERT returned no row (a rule or trigger swallowed it)';
+      if (!row) return 'the INSERT stored no row (a conflict with a row of another tenant, or a rule or trigger swallowed it)';
       entry.rows.push({ tenant, tableoid: row.tableoid, ctid: row.ctid, values: row.row });
       return undefined;
     } catch (error) {
       await client.query('ROLLBACK TO SAVEPOINT seed');
-      failure = (error as Error).message;
+      failure ||= (error as Error).message;
+    } finally {
+      if (!withContext) await plan.setContext(client, tenant);
     }
   }
   return `the generated row was refused: ${failure}`;

@@ -51,7 +51,9 @@ function generatedText(column: CatalogColumn, tenant: TenantLabel, serial: numbe
   if (INTEGERS.has(base)) return String(mode === 'full' ? 7100000 + serial : 1);
   if (base === 'money') return '1.00';
   if (TEXTS.has(base)) {
-    const value = mode === 'full' ? `${letter}-${column.name}-${serial}` : `${letter}${serial}`;
+    // Emails are checked by pattern (CHECK (email ~* '^.+@.+$')) often enough to be written as one.
+    const email = /e-?mail/i.test(column.name);
+    const value = email ? `${letter}${serial}@example.com` : mode === 'full' ? `${letter}-${column.name}-${serial}` : `${letter}${serial}`;
     return column.maxLength === null ? value : value.slice(0, column.maxLength);
   }
   if (base === 'bool') return 'true';

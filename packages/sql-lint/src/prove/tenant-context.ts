@@ -23,6 +23,8 @@ export interface TenantContext {
   values(tenant: TenantLabel): string[];
   /** Sets them inside the current transaction, as the guard does. */
   set(client: pg.ClientBase, tenant: TenantLabel): Promise<void>;
+  /** Empties them for the rest of the current transaction. */
+  clear(client: pg.ClientBase): Promise<void>;
 }
 
 /** The custom settings the history's policies and functions read, most read first. */
@@ -60,6 +62,9 @@ export function contextFor(config: LintConfig, model: SchemaModel, platform: Pla
     async set(client, tenant) {
       const vals = values(tenant);
       await client.query(`SELECT ${settings.map((s, i) => `pg_catalog.set_config(${quoteLiteral(s)}, $${i + 1}, true)`).join(', ')}`, vals);
+    },
+    async clear(client) {
+      await client.query(`SELECT ${settings.map((s) => `pg_catalog.set_config(${quoteLiteral(s)}, '', true)`).join(', ')}`);
     },
   };
 }

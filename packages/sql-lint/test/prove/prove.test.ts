@@ -120,9 +120,10 @@ describe('each mistake is caught and located', () => {
     expect(problems(report.entries.filter((e) => e.object === 'table public.orders'))).toEqual([`table public.orders select none leak ${at(17)}`, `table public.orders select reused leak ${at(17)}`]);
   });
 
-  test('a policy through the parent without WITH CHECK lets a row move tenants', () => {
+  test('a policy through the parent without WITH CHECK lets a row move tenants, and be filed under another tenant', () => {
     const tasks = report.entries.filter((e) => e.object === 'table public.tasks');
-    expect(problems(tasks)).toEqual([`table public.tasks move-tenant tenant leak ${at(22)}`]);
+    expect(problems(tasks)).toEqual([`table public.tasks insert tenant leak ${at(22)}`, `table public.tasks move-tenant tenant leak ${at(22)}`]);
+    expect(tasks.find((e) => e.operation === 'insert')?.detail).toBe('tenant A inserted a row of tenant B (policy tasks_through_project)');
     expect(tasks.find((e) => e.operation === 'move-tenant')?.detail).toBe('tenant A moved its row to tenant B (tenant_id) (policy tasks_through_project)');
   });
 
