@@ -9,6 +9,9 @@
  * tenant-context writes (not session features or transaction control), and a migration's own
  * top-level statements run on the migration's connection, so at the top level it judges only
  * ALTER ROLE/DATABASE defaults; in a DO block it judges the writes like the other two tools.
+ * A role or database default of search_path or the role (`access-default`) is configuration in a
+ * migration and in application code; only the guard, which judges SQL sent from inside a tenant
+ * transaction, reports it there.
  */
 import { Linter } from 'eslint';
 import tseslint from 'typescript-eslint';
@@ -22,10 +25,11 @@ import { lintSql } from '../../packages/sql-lint/src/index.js';
  * - `session-set`: tenant context (a context setting, search_path, the role, everything, a setting
  *   named at run time) written, reset or possibly written for the whole session;
  * - `session-default`: a default of a context setting for every new session;
+ * - `access-default`: a default of search_path or the role for every new session (the guard's only);
  * - `session-state`: session state that outlives the transaction;
  * - `transaction-control`: the statement ends or replaces the transaction.
  */
-type Verdict = 'session-set' | 'session-default' | 'session-state' | 'transaction-control';
+type Verdict = 'session-set' | 'session-default' | 'access-default' | 'session-state' | 'transaction-control';
 
 const CONTEXT_GUCS = ['app.tenant_id'];
 
@@ -52,7 +56,9 @@ const cases: AgreementCase[] = [
   { name: 'ALTER ROLE … SET app.tenant_id', sql: "ALTER ROLE app_user SET app.tenant_id = 'acme'", verdicts: ['session-default'] },
   { name: 'ALTER DATABASE … SET app.tenant_id', sql: "ALTER DATABASE app SET app.tenant_id = ''", verdicts: ['session-default'] },
   { name: 'ALTER ROLE … RESET app.tenant_id', sql: 'ALTER ROLE app_user RESET app.tenant_id', verdicts: [] },
-  { name: 'ALTER ROLE … SET search_path is configuration', sql: 'ALTER ROLE app_user SET search_path = app, public', verdicts: [] },
+  { name: 'ALTER ROLE … SET search_path is configuration outside a scope', sql: 'ALTER ROLE app_user SET search_path = app, public', verdicts: ['access-default'] },
+  { name: 'ALTER DATABASE … SET role is configuration outside a scope', sql: 'ALTER DATABASE app SET role = tenant_reader', verdicts: ['access-default'] },
+  { name: 'ALTER ROLE … RESET search_path', sql: 'ALTER ROLE app_user RESET search_path', verdicts: [] },
   { name: 'session advisory lock', sql: 'select pg_advisory_lock(42)', verdicts: ['session-state'] },
   { name: 'transaction advisory lock', sql: 'select pg_advisory_xact_lock(42)', verdicts: [] },
   { name: 'SET SESSION AUTHORIZATION', sql: 'SET SESSION AUTHORIZATION tenant_reader', verdicts: ['session-set'] },
@@ -130,7 +136,9 @@ function guardVerdicts(sql: string): Verdict[] {
   // context-changed (a transaction-local switch of the role inside a running scope) is the guard's own runtime verdict.
   const verdicts: Verdict[] = [];
   for (const { code, message } of statementViolations(sql, new Set(CONTEXT_GUCS))) {
-    if (code !== 'context-changed') verdicts.push(code === 'session-set' && message.startsWith('ALTER ') ? 'session-default' : code);
+    if (code === 'context-changed') continue;
+    if (code === 'session-set' && message.startsWith('ALTER ')) verdicts.push(message.includes('other tables or rights') ? 'access-default' : 'session-default');
+    else verdicts.push(code);
   }
   return unique(verdicts);
 }
@@ -147,9 +155,14 @@ function sqlLintVerdicts(sql: string): Verdict[] {
   return unique(verdicts);
 }
 
-/** What `tenant-scope lint` judges of a migration's top-level statements: role and database defaults. */
+/** What `tenant-scope lint` judges of a migration's top-level statements: role and database defaults of tenant context. */
 function judgedByLintAtTopLevel(verdicts: Verdict[]): Verdict[] {
   return verdicts.filter((v) => v === 'session-default');
+}
+
+/** What the ESLint plugin and `tenant-scope lint` judge: everything but access defaults (configuration outside a scope). */
+function judgedOutsideScopes(verdicts: Verdict[]): Verdict[] {
+  return verdicts.filter((v) => v !== 'access-default');
 }
 
 beforeAll(async () => {
@@ -165,9 +178,9 @@ describe('the ESLint plugin, the guard and tenant-scope lint agree', () => {
         guard: guardVerdicts(c.sql),
         sqlLint: sqlLintVerdicts(c.sql),
       }).toEqual({
-        eslint: unique(c.verdicts),
+        eslint: unique(judgedOutsideScopes(c.verdicts)),
         guard: unique(c.verdicts),
-        sqlLint: isDoBlock ? unique(c.verdicts) : judgedByLintAtTopLevel(c.verdicts),
+        sqlLint: isDoBlock ? unique(judgedOutsideScopes(c.verdicts)) : judgedByLintAtTopLevel(c.verdicts),
       });
     });
     if (c.doBlock && c.doBlock !== c.sql) {

@@ -73,17 +73,21 @@ function factViolation(fact: SessionFact, contextGucs: ReadonlySet<string>, scop
 
 /**
  * A write counts when it changes tenant context (a context setting, search_path, the role,
- * everything, or a setting named at run time) beyond the transaction, or gives a context setting a
- * default for every new session. The verdict is the analyzer's `contextWriteHazards`.
+ * everything, or a setting named at run time) beyond the transaction, or gives a context setting,
+ * search_path or the role a default for every new session. The verdict is the analyzer's
+ * `contextWriteHazards`.
  */
 function sessionSet(write: GucWrite, contextGucs: ReadonlySet<string>): StatementViolation | undefined {
   const settings = { contextGucs };
   const hazards = contextWriteHazards(write, settings);
   const target = contextWriteTarget(write, settings);
   const what = target === 'all' ? 'all settings' : write.name ?? 'a setting whose name is not a literal';
+  const owner = write.via === 'alter-role' ? 'ROLE' : write.via === 'alter-database' ? 'DATABASE' : 'SYSTEM';
   if (hazards.includes('session-default')) {
-    const owner = write.via === 'alter-role' ? 'ROLE' : write.via === 'alter-database' ? 'DATABASE' : 'SYSTEM';
     return { code: 'session-set', message: `ALTER ${owner} … SET gives ${what} a default: every new session starts inside one tenant` };
+  }
+  if (hazards.includes('access-default')) {
+    return { code: 'session-set', message: `ALTER ${owner} … SET gives ${what} a default from inside a tenant transaction: every new session of the pool starts with other tables or rights` };
   }
   if (!hazards.includes('session-level') || target === null) return undefined;
   if (write.via === 'reset' || write.via === 'discard-all') {

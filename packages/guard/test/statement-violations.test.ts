@@ -33,7 +33,11 @@ describe('statementViolations', () => {
     // Every new session of the role would start inside one tenant (the analyzer's oracle shows it).
     [`alter role app set app.tenant_id = 'x'`, ['session-set']],
     [`alter role app reset app.tenant_id`, []],
-    [`alter role app set search_path = app, public`, []],
+    // From inside a tenant transaction, a search_path or role default changes every later session of the pool.
+    [`alter role app set search_path = app, public`, ['session-set']],
+    [`alter database shop set search_path to app`, ['session-set']],
+    [`alter role current_user set role = bypass`, ['session-set']],
+    [`alter role app reset search_path`, []],
     [`select set_config('app.tenant_id', $1, (select false))`, ['session-set']],
     ['set local role tenant_a', ['context-changed']],
     ['set local role none', []],

@@ -158,6 +158,9 @@ describe('session-set', () => {
       `select set_config('app.tenant_id', 'x', $1)`,
       `select set_config($1, 'x', false)`,
       `do $$ begin perform set_config('app.tenant_id', 'x', false); end $$`,
+      // A role default of the role or search_path would reach every later session of the pool.
+      'alter role current_user set role = postgres',
+      'alter role current_user set search_path = pg_catalog',
     ].flatMap((sql) => RUNNERS.map((runner) => [sql, runner] as const)),
   )('throw: %s is refused as session-set (%s)', async (sql, runner) => {
     const { scope, violations } = recordingScope(onePool(), 'throw');

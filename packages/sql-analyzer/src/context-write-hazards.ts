@@ -38,9 +38,12 @@ export type ContextTarget = 'context-setting' | 'search-path' | 'role' | 'sessio
  *   the transaction, but inside one it changes the tenant context the rest of it runs with.
  * - `session-default`: ALTER ROLE/DATABASE/SYSTEM … SET of a context setting (or a setting whose
  *   name is not a literal): every new session starts with that value, inside one tenant.
- *   Defaults of `search_path` and the role are configuration, not a tenant, and do not count.
+ * - `access-default`: ALTER ROLE/DATABASE/SYSTEM … SET of `search_path`, the role or the session
+ *   authorization: every new session starts with other tables or other rights. In a migration
+ *   that is configuration; sent from inside a tenant transaction it changes every later session
+ *   of the pool.
  */
-export type ContextWriteHazard = 'session-level' | 'lifetime-unknown' | 'name-unknown' | 'resets' | 'switches-context' | 'session-default';
+export type ContextWriteHazard = 'session-level' | 'lifetime-unknown' | 'name-unknown' | 'resets' | 'switches-context' | 'session-default' | 'access-default';
 
 /**
  * Whether a setting name carries tenant context: one of the configured context settings, or, with
@@ -89,10 +92,11 @@ export function contextWriteHazards(write: GucWrite, settings: ContextSettings):
   const hazards: ContextWriteHazard[] = [];
   if (write.via === 'alter-role' || write.via === 'alter-database' || write.via === 'alter-system') {
     // Removing a default (RESET, TO DEFAULT) leaves sessions without one: fine.
-    if ((target === 'context-setting' || target === 'unknown') && write.value !== null && write.value.kind !== 'default') {
+    if (write.value === null || write.value.kind === 'default') return hazards;
+    if (target === 'context-setting' || target === 'unknown') {
       hazards.push('session-default');
       if (target === 'unknown') hazards.push('name-unknown');
-    }
+    } else if (target !== 'all') hazards.push('access-default');
     return hazards;
   }
   if (write.scope === 'transaction') hazards.push('switches-context');
