@@ -140,7 +140,11 @@ export async function probeChange(tx: ProbeTransaction, entry: SeededTable, oper
   }
   const result = await tx.run(sql);
   if (isRefusal(result)) return { outcome: 'isolated', detail: `refused: ${(result as { message: string }).message}` };
-  if (!result.ok) return raised(viewer, result.code, result.message);
+  if (!result.ok) {
+    // The policies let the statement reach the row; only a constraint (a row referencing it) stopped it.
+    if (result.code.startsWith('23')) return { outcome: 'leak', detail: `tenant ${viewer}'s ${verb} reached a row of tenant ${other}; only a constraint stopped this one: ${result.message}` };
+    return raised(viewer, result.code, result.message);
+  }
   if (result.rowCount > 0) return { outcome: 'leak', detail: `tenant ${viewer} ${operation === 'delete' ? 'deleted' : 'updated'} a row of tenant ${other}` };
   return { outcome: 'isolated', detail: `tenant ${viewer}'s ${verb} of a row of tenant ${other} affected no row` };
 }

@@ -59,8 +59,9 @@ export interface ProveReport {
 
 /**
  * What a Supabase project has from the start beyond the preset's schema stubs: pgcrypto and
- * uuid-ossp in `extensions` (when this server has them) and the empty `supabase_realtime`
- * publication that migrations add tables to.
+ * uuid-ossp in `extensions` (when this server has them), the empty `supabase_realtime`
+ * publication that migrations add tables to, and the default privileges that give the client
+ * roles every table, sequence and function created in `public` (RLS is what limits them).
  */
 const PLATFORM_SETUP = `DO $$ DECLARE e text; BEGIN
   FOREACH e IN ARRAY ARRAY['pgcrypto', 'uuid-ossp'] LOOP
@@ -69,6 +70,10 @@ const PLATFORM_SETUP = `DO $$ DECLARE e text; BEGIN
     END IF;
   END LOOP;
   CREATE PUBLICATION supabase_realtime;
+  GRANT USAGE ON SCHEMA public TO anon, authenticated, service_role;
+  ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role;
+  ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON SEQUENCES TO anon, authenticated, service_role;
+  ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON FUNCTIONS TO anon, authenticated, service_role;
 END $$`;
 
 /** Runs the whole proof; throws a RunProblem when the history does not apply or the run cannot start. */

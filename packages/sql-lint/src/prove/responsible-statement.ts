@@ -49,7 +49,9 @@ export class StatementLocator {
 
   view(key: string): Responsible {
     const view = this.model.views.get(key);
-    return this.at(view?.source, view && !view.securityInvoker ? 'the view runs with its owner\'s rights (no security_invoker)' : null);
+    // A security_invoker view shows what the policies of the tables it reads let through: those are responsible, not the view.
+    if (view?.securityInvoker) return { file: null, line: null, what: 'security_invoker: the rows come through the policies of the tables it reads' };
+    return this.at(view?.source, view ? "the view runs with its owner's rights (no security_invoker)" : null);
   }
 
   function(schema: string, name: string): Responsible {

@@ -157,6 +157,33 @@ describe('each mistake is caught and located', () => {
   });
 });
 
+describe('memberships and platforms', () => {
+  const fixtures = join(import.meta.dirname, 'fixtures');
+
+  test('a context naming the user reaches the list through the membership; an own-row INSERT policy lets a user join any list', async () => {
+    const before = await databasesAndRoles();
+    const report = await proveHistory({ files: history(join(fixtures, 'membership')), config: { tenantColumns: ['list_id'], contextGucs: ['app.user_id'] }, databaseUrl: server.url, pgbouncer, display });
+    expect(problems(report.entries)).toEqual(['table public.memberships insert tenant leak packages/sql-lint/test/prove/fixtures/membership/001_lists.sql:26']);
+    expect(report.entries.find((e) => e.object === 'table public.items' && e.operation === 'select' && e.context === 'tenant')?.detail).toBe('tenant A sees only its own rows');
+    expect(report.appRole).toEqual({ name: 'lists_app', how: 'history' });
+    expect(report.notes).toEqual([
+      'role lists_app is named by the history but never created: created NOLOGIN for the run',
+      'packages/sql-lint/test/prove/fixtures/membership/001_lists.sql:3: CREATE EXTENSION pg_net skipped: extension "pg_net" is not available',
+    ]);
+    expect(await databasesAndRoles()).toEqual(before);
+  });
+
+  test('Supabase: the preset\'s auth schema, a profile made by a trigger, and a policy open to every signed-in user', async () => {
+    const before = await databasesAndRoles();
+    const report = await proveHistory({ files: history(join(fixtures, 'supabase', 'supabase', 'migrations')), config: { tenantColumns: ['user_id'] }, databaseUrl: server.url, pgbouncer, display });
+    expect(report.appRole).toEqual({ name: 'authenticated', how: 'platform' });
+    expect(report.context.settings).toEqual(['request.jwt.claims']);
+    expect(problems(report.entries)).toEqual(['table public.notes select tenant leak packages/sql-lint/test/prove/fixtures/supabase/supabase/migrations/20240101000000_profiles.sql:22']);
+    expect(report.entries.filter((e) => e.object === 'table public.profiles').map((e) => e.outcome)).toEqual(Array(7).fill('isolated'));
+    expect(await databasesAndRoles()).toEqual(before);
+  });
+});
+
 describe('the CLI', () => {
   function run(args: string[], cwd = example): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
