@@ -134,7 +134,11 @@ describe('installed from the tarballs with npm', () => {
     expect(result.stdout).toContain('src/orders.ts:9:28  error  @tenant-scope/no-session-set\n');
     expect(result.stdout).toContain('  docs: https://github.com/tenant-scope/tenant-scope/blob/main/packages/eslint-plugin/docs/rules/no-session-set.md');
     expect(result.stdout).toContain('  migrations (tenant-scope lint): 1 .sql file, 2 errors, 0 warnings (config: defaults)\n');
-    expect(result.stdout).toContain('  app code (ESLint with @tenant-scope/eslint-plugin): 4 files (with eslint.config.mjs), 2 errors, 0 warnings\n');
+    expect(result.stdout).toContain('  app code (ESLint with @tenant-scope/eslint-plugin): 4 files (with eslint.config.mjs), 2 errors, 0 warnings, 3 query sites recognised\n');
+    // The quick start's config is untyped: the pool imported from ./db is not recognised, and check says so.
+    expect(result.stdout).toContain(
+      "    - app code: 1 SQL-looking call on handles the plugin does not recognise, so nothing about it is checked: src/orders.ts (line 13); name the handles in settings['tenant-scope'].pools, annotate them with their library type, or lint with type information\n",
+    );
     expect(result.stdout).not.toContain(work);
     expect(result.stdout).not.toContain('node_modules');
   });

@@ -7,6 +7,7 @@ import type { ESLint, Linter } from 'eslint';
 import { rules } from './rules/index.js';
 
 export type { TenantScopeSettings, TypeSpecifier } from './settings.js';
+export type { FileQueryCoverage } from './query-coverage.js';
 
 const { name, version } = createRequire(import.meta.url)('../package.json') as { name: string; version: string };
 
@@ -75,6 +76,12 @@ export default plugin;
 
 /** The rules by id, for tools that load rules directly. */
 export { rules };
+
+/**
+ * What the rules could check in each file linted in this process: query sites on recognised
+ * handles, and SQL-looking calls on receivers they do not recognise (with their lines), by file path.
+ */
+export { queryCoverage } from './query-coverage.js';
 
 /** The flat configs: `recommended`, `strict`, `recommended-type-checked`. */
 export const configs = plugin.configs;

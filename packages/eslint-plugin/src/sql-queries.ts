@@ -3,8 +3,10 @@ import { analyzeSql, mayAffectSessionState } from '@tenant-scope/sql-analyzer';
 import type { TSESLint, TSESTree } from '@typescript-eslint/utils';
 import { AST_NODE_TYPES } from '@typescript-eslint/utils';
 import type { ConnectionContext } from './connection-kind.js';
+import { mergeListeners } from './client-transactions.js';
 import { kindOf } from './connection-kind.js';
 import { executedOn } from './query-connection.js';
+import { queryCoverageListener } from './query-coverage.js';
 import { bindsQuestionMarks, withQuestionMarkParameters } from './question-mark-bindings.js';
 import type { TenantScopeSettings } from './settings.js';
 import { readSettings, TenantScopeSettingsError } from './settings.js';
@@ -39,12 +41,14 @@ export interface SqlQuery {
 /** Everything a rule needs to read queries of the file it lints. */
 export interface SqlQueryContext extends ConnectionContext, SqlTextContext {
   settings: TenantScopeSettings;
+  /** The linted file's path, as ESLint gives it. */
+  filename: string;
 }
 
 /** Builds the shared context from a rule's context. */
 export function sqlQueryContext(context: Readonly<TSESLint.RuleContext<string, readonly unknown[]>>): SqlQueryContext {
   const settings = readSettings(context);
-  return { sourceCode: context.sourceCode, settings, sqlTags: settings.sqlTags };
+  return { sourceCode: context.sourceCode, settings, sqlTags: settings.sqlTags, filename: context.filename };
 }
 
 /** Callbacks of `sqlQueryListener`. */
@@ -184,14 +188,14 @@ export function sqlQueryListener(ctx: SqlQueryContext, handlers: SqlQueryHandler
       // See foundQuery.
     }
   };
-  return {
+  return mergeListeners(queryCoverageListener(ctx), {
     CallExpression(node): void {
       if (mayBeQueryCall(node)) deliver(foundQuery(node, ctx, shared, queryOfCall));
     },
     TaggedTemplateExpression(node): void {
       deliver(foundQuery(node, ctx, shared, queryOfTag));
     },
-  };
+  });
 }
 
 /**

@@ -26,6 +26,19 @@ export interface AppCodeResult {
   notChecked: string[];
   /** The plugin's rules as `@tenant-scope/<name>`, for the help lines and SARIF rule descriptors. */
   rules: LintRule[];
+  /**
+   * Per linted file with query sites: how many the plugin recognised, and the SQL-looking calls on
+   * receivers it did not recognise (nothing is checked about those). Null when the plugin gives none.
+   */
+  coverage: FileCoverage[] | null;
+}
+
+/** One file's query coverage, as `queryCoverage()` of the plugin gives it. */
+export interface FileCoverage {
+  file: string;
+  recognised: number;
+  unrecognised: number;
+  unrecognisedLines: number[];
 }
 
 interface LintMessage {
@@ -51,6 +64,7 @@ interface PluginModule {
   configs: Record<'recommended' | 'recommended-type-checked', Record<string, unknown> & { rules: Record<string, unknown> }>;
   rules: Record<string, { meta?: { docs?: { description?: string } } }>;
 }
+type QueryCoverage = () => Map<string, Omit<FileCoverage, 'file'>>;
 interface TypeScriptModule {
   sys: object;
   getParsedCommandLineOfConfigFile(path: string, options: object, host: object): { fileNames: string[]; projectReferences?: readonly { path: string }[] } | undefined;
@@ -64,8 +78,8 @@ const SOURCE_GLOB = '**/*.{ts,tsx,mts,cts,js,jsx,mjs,cjs}';
 const IGNORES = ['**/node_modules/**', '**/dist/**', '**/build/**', '**/coverage/**', '**/out/**'];
 const INSTALL = 'npm install --save-dev eslint @tenant-scope/eslint-plugin typescript-eslint';
 
-/** Imports `name` as installed for the project (`dir`), else beside this package; null when neither has it. */
-async function importFrom<T>(dir: string, name: string): Promise<T | null> {
+/** The module `name` as installed for the project (`dir`), else beside this package; null when neither has it. */
+async function importModuleFrom<T>(dir: string, name: string): Promise<({ default?: T } & T) | null> {
   for (const from of [join(dir, 'package.json'), fileURLToPath(import.meta.url)]) {
     let path: string;
     try {
@@ -73,10 +87,15 @@ async function importFrom<T>(dir: string, name: string): Promise<T | null> {
     } catch {
       continue;
     }
-    const module = (await import(pathToFileURL(path).href)) as { default?: T } & T;
-    return module.default ?? module;
+    return (await import(pathToFileURL(path).href)) as { default?: T } & T;
   }
   return null;
+}
+
+/** The default export of `importModuleFrom`, or the module itself. */
+async function importFrom<T>(dir: string, name: string): Promise<T | null> {
+  const module = await importModuleFrom<T>(dir, name);
+  return module && (module.default ?? module);
 }
 
 function sourceFiles(dir: string): string[] {
@@ -190,10 +209,11 @@ function pluginRules(plugin: PluginModule): LintRule[] {
 /** Lints the sources under `dir` (absolute); paths in findings are relative to `cwd`. */
 export async function checkAppCode(dir: string, cwd: string): Promise<AppCodeResult> {
   const files = sourceFiles(dir);
-  const result: AppCodeResult = { findings: [], files: 0, typed: 0, tsconfig: null, eslintConfig: null, notChecked: [], rules: [] };
+  const result: AppCodeResult = { findings: [], files: 0, typed: 0, tsconfig: null, eslintConfig: null, notChecked: [], rules: [], coverage: null };
   if (files.length === 0) return result;
   const eslintModule = await importFrom<{ ESLint: ESLintClass }>(dir, 'eslint');
-  const plugin = await importFrom<PluginModule>(dir, '@tenant-scope/eslint-plugin');
+  const pluginModule = await importModuleFrom<PluginModule>(dir, '@tenant-scope/eslint-plugin');
+  const plugin = pluginModule && (pluginModule.default ?? pluginModule);
   if (!eslintModule?.ESLint || !plugin?.configs) {
     result.notChecked.push(`app code: ${files.length} source files, because ${eslintModule?.ESLint ? '@tenant-scope/eslint-plugin' : 'eslint'} is not installed (${INSTALL})`);
     return result;
@@ -204,6 +224,39 @@ export async function checkAppCode(dir: string, cwd: string): Promise<AppCodeRes
   } catch (error) {
     result.findings = [];
     result.notChecked.push(`app code: ESLint stopped: ${(error as Error).message.split('\n')[0]}`);
+    return result;
+  }
+  const queryCoverage = (pluginModule as { queryCoverage?: QueryCoverage }).queryCoverage;
+  if (typeof queryCoverage === 'function') {
+    result.coverage = coverageOf(queryCoverage(), files, cwd);
+    const line = unrecognisedLine(result.coverage);
+    if (line) result.notChecked.push(line);
   }
   return result;
+}
+
+/** The coverage of the files linted, in path order: only files with query sites or SQL-looking calls. */
+function coverageOf(all: ReturnType<QueryCoverage>, files: readonly string[], cwd: string): FileCoverage[] {
+  const linted = new Set(files.map((f) => resolve(f)));
+  return [...all]
+    .filter(([path, c]) => linted.has(resolve(path)) && c.recognised + c.unrecognised > 0)
+    .map(([path, c]) => ({ file: displayPath(cwd, path), recognised: c.recognised, unrecognised: c.unrecognised, unrecognisedLines: c.unrecognisedLines }))
+    .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+}
+
+const MAX_FILES_LISTED = 10;
+
+/** The "not checked" line for SQL-looking calls on receivers the plugin did not recognise, or null. */
+function unrecognisedLine(coverage: readonly FileCoverage[]): string | null {
+  const missed = coverage.filter((c) => c.unrecognised > 0);
+  if (missed.length === 0) return null;
+  const total = missed.reduce((sum, c) => sum + c.unrecognised, 0);
+  const lines = (c: FileCoverage): string =>
+    `${c.unrecognisedLines.length === 1 ? 'line' : 'lines'} ${c.unrecognisedLines.slice(0, 5).join(', ')}${c.unrecognisedLines.length > 5 ? ', …' : ''}`;
+  const listed = missed.slice(0, MAX_FILES_LISTED).map((c) => `${c.file} (${lines(c)})`);
+  if (missed.length > MAX_FILES_LISTED) listed.push(`${missed.length - MAX_FILES_LISTED} more files`);
+  return (
+    `app code: ${total} SQL-looking ${total === 1 ? 'call' : 'calls'} on handles the plugin does not recognise, so nothing about ${total === 1 ? 'it' : 'them'} is checked: ${listed.join(', ')}; ` +
+    "name the handles in settings['tenant-scope'].pools, annotate them with their library type, or lint with type information"
+  );
 }

@@ -46,7 +46,8 @@ export function checkSummary(check: ProjectCheck): string {
       : `  migrations (tenant-scope lint): ${plural(migrations.files, '.sql file')}, ${counts(migrations.findings)} (config: ${migrations.config ?? 'defaults'})`,
   );
   const how = code.eslintConfig ? `with ${code.eslintConfig}` : code.tsconfig ? `${code.typed} with type information from ${code.tsconfig}, ${code.files - code.typed} without` : 'without type information';
-  lines.push(code.files === 0 ? '  app code (ESLint): no files checked' : `  app code (ESLint with @tenant-scope/eslint-plugin): ${plural(code.files, 'file')} (${how}), ${counts(code.findings)}`);
+  const sites = code.coverage ? `, ${plural(code.coverage.reduce((sum, c) => sum + c.recognised, 0), 'query site')} recognised` : '';
+  lines.push(code.files === 0 ? '  app code (ESLint): no files checked' : `  app code (ESLint with @tenant-scope/eslint-plugin): ${plural(code.files, 'file')} (${how}), ${counts(code.findings)}${sites}`);
   const parseErrors = code.findings.filter((f) => f.ruleId === 'code-parse-error').length;
   const notChecked = [...code.notChecked, ...(parseErrors > 0 ? [`app code: ${plural(parseErrors, 'file')} that did not parse (listed above)`] : [])];
   lines.push(notChecked.length === 0 ? '  not checked: nothing' : `  not checked:\n${notChecked.map((n) => `    - ${n}`).join('\n')}`);

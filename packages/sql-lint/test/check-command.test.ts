@@ -70,7 +70,7 @@ describe('tenant-scope check', () => {
       [
         'Summary',
         '  migrations (tenant-scope lint): 1 .sql file, 1 error, 1 warning (config: defaults)',
-        '  app code (ESLint with @tenant-scope/eslint-plugin): 3 files (2 with type information from tsconfig.json, 1 without), 2 errors, 0 warnings',
+        '  app code (ESLint with @tenant-scope/eslint-plugin): 3 files (2 with type information from tsconfig.json, 1 without), 2 errors, 0 warnings, 2 query sites recognised',
         '  not checked: nothing',
         '',
       ].join('\n'),
@@ -131,6 +131,41 @@ describe('tenant-scope check', () => {
     const result = run(project({ 'tenant-scope.config.json': '{ "migrations": ["db/nope"] }\n' }), 'check');
     expect(result.code).toBe(2);
     expect(result.stderr).toBe('tenant-scope: db/nope: no such file or directory\n  hint: check the path; it is resolved from the current directory ("migrations" in tenant-scope.config.json)\n');
+  });
+
+  test('SQL-looking calls on a handle the plugin does not recognise are listed as not checked, per file with their lines', () => {
+    const dir = project({
+      'package.json': '{ "name": "app", "type": "module" }\n',
+      // A NestJS service with the handle injected under the application's own type: not recognised without settings.
+      'src/invoices.service.ts': [
+        "import { Injectable } from '@nestjs/common';",
+        "import { DatabaseService } from './database.service';",
+        '',
+        '@Injectable()',
+        'export class InvoicesService {',
+        '  constructor(private readonly db: DatabaseService) {}',
+        '  list() {',
+        "    return this.db.query('select * from invoices');",
+        '  }',
+        '  one(id: string) {',
+        "    return this.db.oneOrNone('select * from invoices where id = $1', [id]);",
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+      'src/health.js': "import pg from 'pg';\nconst pool = new pg.Pool();\nexport const health = () => pool.query('select 1');\n",
+    });
+    const result = run(dir, 'check', '--format', 'json');
+    expect(result.code).toBe(1);
+    expect(found(result.stdout)).toEqual(['src/health.js:3 @tenant-scope/require-tenant-scope']);
+    expect((JSON.parse(result.stdout) as { code: { coverage: unknown } }).code.coverage).toEqual([
+      { file: 'src/health.js', recognised: 1, unrecognised: 0, unrecognisedLines: [] },
+      { file: 'src/invoices.service.ts', recognised: 0, unrecognised: 2, unrecognisedLines: [8, 11] },
+    ]);
+    expect(result.stderr).toContain('2 files (without type information), 1 error, 0 warnings, 1 query site recognised\n');
+    expect(result.stderr).toContain(
+      "  not checked:\n    - app code: 2 SQL-looking calls on handles the plugin does not recognise, so nothing about them is checked: src/invoices.service.ts (lines 8, 11); name the handles in settings['tenant-scope'].pools, annotate them with their library type, or lint with type information\n",
+    );
   });
 
   test('a file that does not parse is listed as not checked, and SARIF carries https help links', () => {

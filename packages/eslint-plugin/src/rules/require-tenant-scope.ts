@@ -2,7 +2,9 @@ import type { TSESTree } from '@typescript-eslint/utils';
 import { AST_NODE_TYPES } from '@typescript-eslint/utils';
 import { isCallOf, wrapperCallback } from '../connection-kind.js';
 import { contextWrites, onlySetsUpConnection } from '../context-writes.js';
+import { mergeListeners } from '../client-transactions.js';
 import { createRule } from '../create-rule.js';
+import { queryCoverageListener } from '../query-coverage.js';
 import { projectSchemaFor } from '../project-schema.js';
 import { queryTenancy } from '../query-tenancy.js';
 import { batchPlaceOf, connectionOf, executedOn } from '../query-connection.js';
@@ -92,7 +94,7 @@ export default createRule<[], MessageIds>({
       else if (tenancy?.kind === 'tenant') context.report({ node, messageId: 'unscopedTenantQuery', data: { method, relation: tenancy.name, wrapper, escape } });
       else context.report({ node, messageId: 'unscopedQuery', data: { method, wrapper, escape } });
     };
-    return {
+    return mergeListeners(queryCoverageListener(ctx), {
       CallExpression(node): void {
         safely(() => {
           if (node.callee.type !== AST_NODE_TYPES.MemberExpression) return;
@@ -107,6 +109,6 @@ export default createRule<[], MessageIds>({
           else if (tag.type === AST_NODE_TYPES.MemberExpression && rawQueryMethods.has(calleeName(tag) ?? '')) check(node, tag.object, calleeName(tag) ?? '');
         });
       },
-    };
+    });
   },
 });
