@@ -45,7 +45,9 @@ export class TenantQuery extends ScopeConnection {
           throw ended.error;
         }
         const result = ended.results[STATEMENT_AT] as pg.QueryResult;
-        if (failedAt !== undefined && failedAt < COMMIT_AT && this.lane.client.getTransactionStatus() === 'I') {
+        // Only an error from the server comes with a current transaction status (a lost connection leaves the last one).
+        const fromServer = (ended.error as { severity?: unknown } | undefined)?.severity !== undefined;
+        if (failedAt !== undefined && failedAt < COMMIT_AT && fromServer && this.lane.client.getTransactionStatus() === 'I') {
           // The statement itself ended the tenant transaction (COMMIT, ROLLBACK): it ran under the scope's context.
           await this.endedInside();
           if (this.firstViolation) throw this.firstViolation;
