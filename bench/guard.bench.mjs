@@ -1,15 +1,22 @@
 // Tenant transactions per second with @tenant-scope/guard, directly to PostgreSQL and through
-// PgBouncer (transaction mode), measured in one run against an RLS-protected table:
+// PgBouncer (transaction mode), each also through a proxy that adds a fixed delay each way
+// (BENCH_DELAY_MS, default 0.5: what a database a little away costs per round trip, which
+// loopback hides), measured in one run against an RLS-protected table:
 //   (a) the hand-written correct pattern: BEGIN; select set_config(…, true); SELECT …; COMMIT
 //   (b) withTenant, assertions off      (c) withTenant, assertions 'throw'
 //   (d) a single unguarded pool.query of the same SELECT: the ceiling
 //   (e) scope.query, assertions off: BEGIN, the context, the SELECT, the check and COMMIT in one round trip
-// Targets: b/a >= 1.3 (BEGIN and the context share the SELECT's round trip); c/b >= 0.85.
+// Targets on loopback: b/a >= 1.3 through PgBouncer and >= 1.2 directly, c/b >= 0.85, e/d >= 0.6
+// directly; with the delay: b/a >= 1.8 and e/a >= 3.0 (the round-trip limits are 2 and 4), e/d >= 0.8.
+// Last, what each check costs the server, one transaction after another on one connection.
 //   npx tsc -b && node bench/guard.bench.mjs
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { pgbouncerAvailability, startPgBouncer, startPostgres } from '../packages/pg-harness/dist/index.js';
 import { createTenantScope } from '../packages/guard/dist/index.js';
+import { statementBatchFactory } from '../packages/guard/dist/statement-batch.js';
+import { enterSql, SESSION_STATE_PROBE_SQL, sessionCheckSql, verifySql } from '../packages/guard/dist/transaction-sql.js';
+import { startDelayProxy } from './delay-proxy.mjs';
 
 const CONCURRENCY = 32;
 const TRANSACTIONS = Number(process.env.BENCH_TRANSACTIONS ?? 12_000);
@@ -17,6 +24,8 @@ const WARMUP = 2_000;
 const ROUNDS = 2;
 const TENANTS = Array.from({ length: 20 }, () => randomUUID());
 const SELECT = 'select count(*)::int as n from items';
+const DELAY_MS = Number(process.env.BENCH_DELAY_MS ?? 0.5);
+const CHECK_TRANSACTIONS = Number(process.env.BENCH_CHECK_TRANSACTIONS ?? 2_000);
 
 const app = { user: `bench_app_${randomBytes(3).toString('hex')}`, password: randomBytes(8).toString('hex') };
 
@@ -95,8 +104,27 @@ function variants(pool) {
   };
 }
 
+/** The median round trip of `select 1` on one connection, in ms. */
+async function roundTrip(pool) {
+  const client = await pool.connect();
+  try {
+    const times = [];
+    for (let i = 0; i < 200; i++) {
+      const began = performance.now();
+      await client.query('select 1');
+      times.push(performance.now() - began);
+    }
+    return times.sort((x, y) => x - y)[100];
+  } finally {
+    client.release();
+  }
+}
+
+const summary = [];
+
 async function benchTarget(label, connectionString) {
   const pool = new pg.Pool({ connectionString, max: CONCURRENCY });
+  const rtt = await roundTrip(pool);
   const { list, violations } = variants(pool);
   const best = new Map();
   for (const [, run] of list) await measure(WARMUP, run);
@@ -112,27 +140,87 @@ async function benchTarget(label, connectionString) {
   const rows = [...best].map(([name, r]) => ({ variant: name, 'tx/s': Math.round(r.tps), 'p50 ms': r.p50.toFixed(2), 'p99 ms': r.p99.toFixed(2), 'client CPU µs/tx': Math.round(r.clientCpuUs) }));
   const tps = [...best.values()].map((r) => r.tps);
   const [a, b, c, d, e] = tps;
-  console.log(`\n${label}: ${TRANSACTIONS} transactions per variant, concurrency ${CONCURRENCY}`);
+  console.log(`\n${label}: ${TRANSACTIONS} transactions per variant, concurrency ${CONCURRENCY}, round trip of select 1: ${rtt.toFixed(2)} ms`);
   console.table(rows);
-  console.log(`b/a = ${(b / a).toFixed(2)} (target >= 1.30)   c/b = ${(c / b).toFixed(2)} (target >= 0.85)`);
-  console.log(`e/a = ${(e / a).toFixed(2)}   e/d = ${(e / d).toFixed(2)} (a tenant query against an unguarded one)`);
+  console.log(`b/a = ${(b / a).toFixed(2)}   c/b = ${(c / b).toFixed(2)}   e/a = ${(e / a).toFixed(2)}   e/d = ${(e / d).toFixed(2)} (a tenant query against an unguarded one)`);
+  summary.push({ transport: label, 'rtt ms': rtt.toFixed(2), a: Math.round(a), b: Math.round(b), c: Math.round(c), d: Math.round(d), e: Math.round(e), 'b/a': (b / a).toFixed(2), 'c/b': (c / b).toFixed(2), 'e/a': (e / a).toFixed(2), 'e/d': (e / d).toFixed(2) });
+}
+
+/**
+ * What each check costs: one connection, one transaction after another, each sent as one batch
+ * (BEGIN, the statements, one Sync), so that only the statements differ. µs per transaction, the
+ * best of three interleaved rounds.
+ */
+async function checkCosts(connectionString) {
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  const makeBatch = statementBatchFactory(client);
+  const tenant = TENANTS[0];
+  const gucs = ['app.tenant_id'];
+  const path = (await client.query(`select current_setting('search_path') as path`)).rows[0].path;
+  const enter = { text: enterSql(gucs), values: [tenant, app.user, path] };
+  const verify = { text: verifySql(gucs), values: [tenant] };
+  const commit = { text: 'COMMIT' };
+  const steps = [
+    ['BEGIN; set_config; COMMIT (the context alone)', [{ text: `select pg_catalog.set_config('app.tenant_id', $1, true)`, values: [tenant] }, commit]],
+    ['the context statement with the arrival checks instead', [enter, commit]],
+    ['+ the check before COMMIT', [enter, verify, commit]],
+    ['+ the session check after COMMIT (warn/throw)', [enter, verify, commit, { text: sessionCheckSql(gucs) }]],
+    ['+ the session-state probe (when a text names HOLD, LISTEN or PREPARE)', [enter, verify, commit, { text: sessionCheckSql(gucs) }, { text: SESSION_STATE_PROBE_SQL }]],
+  ];
+  const send = (statements) =>
+    new Promise((resolve, reject) => {
+      client.query(makeBatch([{ text: 'BEGIN' }, ...statements], (outcome) => (outcome.error ? reject(outcome.error) : resolve())));
+    });
+  const costs = new Map();
+  for (let round = 0; round < 3; round++) {
+    for (const [step, statements] of steps) {
+      const began = performance.now();
+      for (let i = 0; i < CHECK_TRANSACTIONS; i++) await send(statements);
+      const us = ((performance.now() - began) / CHECK_TRANSACTIONS) * 1000;
+      costs.set(step, Math.min(costs.get(step) ?? Infinity, us));
+    }
+  }
+  await client.end();
+  return [...costs].map(([step, us]) => ({ step, 'µs/tx': Math.round(us) }));
+}
+
+/** `url` with its host and port replaced by a delay proxy's. */
+function throughProxy(url, proxy) {
+  const proxied = new URL(url);
+  proxied.hostname = '127.0.0.1';
+  proxied.port = String(proxy.port);
+  return proxied.toString();
 }
 
 const postgres = await startPostgres();
 let bouncer;
+const proxies = [];
 try {
   const database = await createDatabase(postgres);
   const appUrl = new URL(postgres.urlFor(database));
   appUrl.username = app.user;
   appUrl.password = app.password;
-  await benchTarget('direct to PostgreSQL', appUrl.toString());
+  const targets = [['direct to PostgreSQL', appUrl.toString()]];
   if (pgbouncerAvailability().available) {
     bouncer = await startPgBouncer(postgres, { poolMode: 'transaction', poolSize: 8, users: [app] });
-    await benchTarget('through PgBouncer (transaction mode, default_pool_size 8)', bouncer.urlFor(database, app));
+    targets.push(['through PgBouncer (transaction mode, default_pool_size 8)', bouncer.urlFor(database, app)]);
   } else {
-    console.log('\nPgBouncer not installed: skipped the PgBouncer run');
+    console.log('\nPgBouncer not installed: skipped the PgBouncer runs');
   }
+  for (const [label, url] of [...targets]) {
+    const { hostname, port } = new URL(url);
+    const proxy = await startDelayProxy({ host: hostname, port: Number(port) }, DELAY_MS);
+    proxies.push(proxy);
+    targets.push([`${label}, ${DELAY_MS} ms added each way`, throughProxy(url, proxy)]);
+  }
+  for (const [label, url] of targets) await benchTarget(label, url);
+  console.log(`\nSummary (tx/s; rtt: median round trip of select 1; a hand-written, b withTenant, c assertions 'throw', d unguarded, e scope.query)`);
+  console.table(summary);
+  console.log('\nWhat each check costs the server: one connection, one transaction after another, each one batch (directly)');
+  console.table(await checkCosts(appUrl.toString()));
 } finally {
+  for (const proxy of proxies) await proxy.stop();
   await bouncer?.stop();
   await postgres.stop();
 }
