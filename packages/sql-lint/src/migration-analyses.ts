@@ -21,10 +21,11 @@ export interface AnalysisOptions {
 }
 
 /**
- * Text (UTF-16 code units) below which analyzing on this thread is faster than starting workers:
- * a worker loads its own parser, which costs about as much as analyzing this much SQL.
+ * Text (UTF-16 code units) below which `auto` analyzes on this thread. Each worker loads its own
+ * parser and warms it up (about 0.15 s of CPU), and every tree it sends back is serialized and
+ * parsed again; on two CPUs that is repaid at about 1 MB of SQL (bench/sql-lint.bench.mjs).
  */
-export const PARALLEL_THRESHOLD = 256 * 1024;
+export const PARALLEL_THRESHOLD = 1024 * 1024;
 
 /**
  * The analyses of `texts`: call the returned function with each index in order. Worker results

@@ -59,6 +59,13 @@ export function analyzeOnWorkers(texts: readonly string[], threads: number): Pro
     workers.push(worker);
     feed();
   };
-  for (let i = 0; i < Math.min(threads, texts.length); i++) start();
+  for (let i = 0; i < Math.min(threads, texts.length); i++) {
+    try {
+      start();
+    } catch {
+      // A worker that cannot even be created (no threads allowed) is one fewer; with none, the caller analyzes everything.
+    }
+  }
+  if (alive === 0) while (next < texts.length) finish(next++, null);
   return results;
 }

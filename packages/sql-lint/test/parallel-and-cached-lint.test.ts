@@ -65,6 +65,16 @@ afterAll(() => {
 });
 
 describe('worker threads', () => {
+  test('workers that cannot start leave every file to this thread, with the same findings', async () => {
+    // From the TypeScript sources the worker's script does not exist: every worker fails to start.
+    const { lintSqlAsync: fromSources } = await import('../src/lint-sql.js');
+    const fixture = readFixtureCases().find((c) => c.kind === 'invalid' && c.files.length > 2) as { files: SqlFile[]; config: LintConfig };
+    const single = lintSql({ files: fixture.files, config: fixture.config });
+    expect(single.findings.length).toBeGreaterThan(0);
+    const result = await fromSources({ files: fixture.files, config: fixture.config, concurrency: 2 });
+    expect(rendered(result)).toBe(rendered(single));
+  });
+
   test('statements too deep to analyze are set aside the same way, also through the default cache location (CLI)', () => {
     const dir = join(temp, 'deep-project');
     mkdirSync(dir);
