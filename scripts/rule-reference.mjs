@@ -15,6 +15,7 @@ export const RULE_REFERENCE_PATH = 'docs/rules.md';
 const sqlRuleNotes = {
   'unknown-context-guc': 'off unless `contextGucs` is configured',
   'app-role-bypasses-rls': '`tenant-scope audit --app-role <name>` only',
+  'default-search-path-writable': '`tenant-scope audit --app-role <name>` only',
   'policy-per-row-setting': 'off unless `"ruleSet": "strict"` (or set in `rules`)',
   'rls-not-forced': 'off with the Supabase platform preset',
   'forgeable-context': 'error with the Supabase platform preset',

@@ -5,6 +5,8 @@
  * that inherit the owner's privileges), so every one of these ways counts.
  */
 import type pg from 'pg';
+import { readDefaultSearchPath } from './default-search-path.js';
+import type { DefaultSearchPath } from './default-search-path.js';
 
 /** One way the app role reaches another role. */
 export interface RoleStep {
@@ -21,6 +23,8 @@ export interface AppRoleAccess {
   privileges: Map<string, RoleStep[]>;
   /** Tables (`schema.name` as PostgreSQL stores the names, as the model keys them) the app role may SELECT. */
   readable: Set<string>;
+  /** The search_path its sessions start with from role and database defaults, or null. */
+  searchPath?: DefaultSearchPath | null;
 }
 
 interface Edge {
@@ -30,8 +34,11 @@ interface Edge {
   set: boolean;
 }
 
-/** Reads the membership graph, role/database defaults and the app role's readable tables. */
-export async function readAppRoleAccess(client: pg.ClientBase, appRole: string): Promise<AppRoleAccess | null> {
+/**
+ * Reads the membership graph, role/database defaults and the app role's readable tables.
+ * `untrustedRoles` (the platform's client roles) are checked for CREATE on its default search_path.
+ */
+export async function readAppRoleAccess(client: pg.ClientBase, appRole: string, untrustedRoles: readonly string[] = []): Promise<AppRoleAccess | null> {
   const exists = await client.query<{ name: string }>(`select rolname as name from pg_catalog.pg_roles where lower(rolname) = $1 order by rolname = $1 desc limit 1`, [appRole]);
   const name = exists.rows[0]?.name;
   if (name === undefined) return null;
@@ -57,7 +64,8 @@ export async function readAppRoleAccess(client: pg.ClientBase, appRole: string):
         and pg_catalog.has_table_privilege($1, c.oid, 'SELECT')`,
     [name],
   );
-  return { ...reachableRoles(appRole, edges.rows, defaults.rows), readable: new Set(readable.rows.map((r) => r.key)) };
+  const searchPath = await readDefaultSearchPath(client, appRole, untrustedRoles);
+  return { ...reachableRoles(appRole, edges.rows, defaults.rows), readable: new Set(readable.rows.map((r) => r.key)), searchPath };
 }
 
 /** A role's default for `role` or `session_authorization`, from `ALTER ROLE … SET`, else from `ALTER DATABASE … SET`. */

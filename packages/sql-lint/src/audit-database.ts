@@ -14,6 +14,7 @@ import { sqlLintRules } from './rules.js';
 import { readAppRoleAccess } from './app-role-access.js';
 import type { AppRoleAccess } from './app-role-access.js';
 import { escapeControlCharacters } from './control-characters.js';
+import { platformPresetFor } from './platform-preset.js';
 import { parseDatabaseTarget, safeMessage } from './database-target.js';
 import type { DatabaseTarget } from './database-target.js';
 import type { SchemaModel } from './model/schema-model.js';
@@ -22,7 +23,7 @@ import type { SchemaModel } from './model/schema-model.js';
 export interface AuditOptions {
   /** A `postgresql://` URL or a libpq keyword string. */
   databaseUrl: string;
-  /** The role the application connects as; enables app-role-bypasses-rls and exposed-table. */
+  /** The role the application connects as; enables app-role-bypasses-rls, exposed-table and default-search-path-writable. */
   appRole?: string;
   config: LintConfig;
   /** Give up connecting after this many milliseconds (default 10,000). */
@@ -133,7 +134,7 @@ export async function auditConnection(
     await client.query('begin transaction isolation level repeatable read read only');
     try {
       files = await catalogHistory(client);
-      if (appRole) access = await readAppRoleAccess(client, appRole);
+      if (appRole) access = await readAppRoleAccess(client, appRole, platformPresetFor(options.config, files)?.clientRoles ?? []);
       bootstrap = (await client.query<{ name: string }>('select quote_ident(rolname) as name from pg_catalog.pg_roles where oid = 10')).rows[0]?.name ?? null;
     } finally {
       await client.query('rollback');

@@ -1,7 +1,9 @@
 /** Rules only the live audit runs: they need facts a migration history does not have. */
 import { describePath } from './app-role-access.js';
+import type { DefaultSearchPath } from './default-search-path.js';
 import { defineRule, displayName, tenantColumnOf } from './rule.js';
-import type { LintRule, RuleReport } from './rule.js';
+import type { LintRule, RuleContext, RuleReport } from './rule.js';
+import { describeCallers } from './untrusted-callers.js';
 
 /** The role the application connects as bypasses row-level security, itself or through a role it can act as. */
 export const appRoleBypassesRls = defineRule({
@@ -75,5 +77,49 @@ export const exposedTable = defineRule({
   },
 });
 
+/** The first schema on the path untrusted roles may create in that comes before pg_catalog or a schema of the tables. */
+function shadowingSchema(context: RuleContext, path: DefaultSearchPath): { schema: string; creators: string[]; before: string } | undefined {
+  const tableSchemas = new Set([...context.model.tables.values()].map((t) => t.schema));
+  const catalogAt = path.schemas.indexOf('pg_catalog');
+  for (const [i, schema] of path.schemas.entries()) {
+    const creators = path.creators.get(schema);
+    if (!creators || schema === 'pg_temp' || schema === 'pg_catalog') continue;
+    if (catalogAt > i) return { schema, creators, before: 'pg_catalog' };
+    const shadowed = path.schemas.slice(i + 1).find((later) => later !== schema && tableSchemas.has(later));
+    if (shadowed !== undefined) return { schema, creators, before: shadowed };
+  }
+  return undefined;
+}
+
+/** The app role's sessions start with a search_path on which untrusted roles can shadow what the application uses. */
+export const defaultSearchPathWritable = defineRule({
+  id: 'default-search-path-writable',
+  meta: {
+    severity: 'error',
+    description:
+      'The search_path the application role (--app-role) starts with (ALTER ROLE|DATABASE … SET search_path) puts a schema PUBLIC or the platform\'s client roles can create objects in before pg_catalog or before the schema of the tables: they can shadow the built-in functions or the tables the application uses.',
+    help: 'ALTER ROLE <app> SET search_path = <tables schema>, pg_catalog (no schema others can write), or REVOKE CREATE ON SCHEMA <schema> FROM PUBLIC (and the platform\'s client roles).',
+    messages: {
+      shadows:
+        "{{setBy}} search_path = {{value}} gives every session of {{role}} a path with {{schema}}, where {{creators}} can create objects, before {{before}}: {{what}} can be replaced by theirs, and the application runs it",
+    },
+  },
+  check(context) {
+    const path = context.appRoleAccess?.searchPath;
+    if (!context.appRole || !path) return [];
+    const found = shadowingSchema(context, path);
+    if (!found) return [];
+    const write = context.model.writes.find(({ write, file }) => file === path.file && write.name === 'search_path');
+    const what = found.before === 'pg_catalog' ? 'current_setting, set_config or any built-in function called without a schema' : `a table or function of ${found.before} named without a schema`;
+    return [
+      {
+        source: { file: path.file, range: write?.write.range ?? { start: 0, end: 0 } },
+        messageId: 'shadows',
+        data: { setBy: path.setBy, value: path.value, role: context.appRole, schema: found.schema, creators: describeCallers(found.creators), before: found.before, what },
+      },
+    ];
+  },
+});
+
 /** The rules the audit adds to the SQL rules. */
-export const auditRules: readonly LintRule[] = [appRoleBypassesRls, exposedTable];
+export const auditRules: readonly LintRule[] = [appRoleBypassesRls, exposedTable, defaultSearchPathWritable];

@@ -14,6 +14,16 @@ const NOT_EXTENSION = (classId: string, oid: string): string =>
 
 const literal = (value: string): string => `'${value.replace(/'/g, "''")}'`;
 
+/** `role x [in database y]` or `database y` (names as quote_ident writes them): what an ALTER … SET targets. */
+function settingsTarget(role: string | null, database: string | null): string {
+  return role ? `role ${role}${database ? ` in database ${database}` : ''}` : `database ${database ?? ''}`;
+}
+
+/** The catalog history's file for the `pg_db_role_setting` entry of a role and database (quote_ident names, null for all). */
+export function settingsFile(role: string | null, database: string | null): string {
+  return `database: settings of ${settingsTarget(role, database)}`;
+}
+
 interface TableRow {
   oid: number;
   name: string;
@@ -156,14 +166,14 @@ export async function catalogHistory(client: pg.ClientBase): Promise<SqlFile[]> 
       order by 1, 2`,
   );
   for (const setting of settings.rows) {
-    const target = setting.role ? `role ${setting.role}${setting.database ? ` in database ${setting.database}` : ''}` : `database ${setting.database ?? ''}`;
+    const target = settingsTarget(setting.role, setting.database);
     const text = setting.setconfig
       .map((entry) => {
         const eq = entry.indexOf('=');
         return `alter ${target} set ${entry.slice(0, eq)} = ${literal(entry.slice(eq + 1))};`;
       })
       .join('\n');
-    files.push({ path: `database: settings of ${target}`, text: `${text}\n` });
+    files.push({ path: settingsFile(setting.role, setting.database), text: `${text}\n` });
   }
   return files;
 }

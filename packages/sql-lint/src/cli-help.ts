@@ -81,7 +81,8 @@ export const AUDIT_HELP = `Usage: tenant-scope audit --database-url <url> [optio
 
 Reads a live database's catalog in one READ ONLY transaction that is rolled back (nothing is
 changed) and judges it with the lint rules plus the audit's own (app-role-bypasses-rls,
-exposed-table). Secrets in the URL or in error messages are never printed.
+exposed-table, default-search-path-writable). Secrets in the URL or in error messages are never
+printed.
 
 Options:
   --database-url <url>
