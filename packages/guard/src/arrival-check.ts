@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { AssertionMode } from './scope-options.js';
-import { ARRIVAL_RESET_SQL, enterSql, TEMP_SCHEMA } from './transaction-sql.js';
+import { arrivalResetSql, enterSql, TEMP_SCHEMA } from './transaction-sql.js';
 
 /** How many connections in a row may arrive off before the scope gives up. */
 const ATTEMPTS = 3;
@@ -56,14 +56,18 @@ export class ArrivalCheck {
 
   /**
    * Ends the failed transaction and closes the session, on the same server connection; reads
-   * which role or database defaults the session starts with, to tell a leak (take another
-   * connection) from a default every new session has (fail, and say where it is).
+   * which checks failed, and which role or database defaults the session starts with, to tell a
+   * leak (take another connection) from a default every new session has (fail, and say where it
+   * is). `client` is the connection's, for its login role and for quoting.
    */
-  async reset(send: (sql: string) => Promise<{ rows: Record<string, unknown>[][] }>, found: string, mode: AssertionMode, attempt: number): Promise<ArrivalVerdict> {
-    const { rows } = await send(ARRIVAL_RESET_SQL);
+  async reset(send: (sql: string) => Promise<{ rows: Record<string, unknown>[][] }>, client: pg.PoolClient, mode: AssertionMode, attempt: number): Promise<ArrivalVerdict> {
+    const [login] = this.parameters(client);
+    const quote = (value: string): string => client.escapeLiteral(value);
+    const { rows } = await send(arrivalResetSql(this.gucs, login === null ? null : quote(login), this.searchPath === undefined ? undefined : quote(this.searchPath)));
+    const found = String(rows[1]?.[0]?.reasons ?? '');
     // A temp schema outlives its objects: it counts only when temp objects are still there.
     const tempObjects = rows[1]?.[0]?.temp_objects === true;
-    const reasons = found.split(', ').flatMap((reason) => (reason !== TEMP_SCHEMA ? [reason] : tempObjects ? ['temp objects'] : []));
+    const reasons = found.split(', ').filter((reason) => reason !== '').flatMap((reason) => (reason !== TEMP_SCHEMA ? [reason] : tempObjects ? ['temp objects'] : []));
     if (reasons.length === 0) return { code: 'session-state', report: false, retry: attempt < ATTEMPTS, message: 'a session with an empty temp schema was replaced', fix: undefined };
     const what = reasons.join(', ');
     const code = reasons.every((reason) => SESSION_STATE.has(reason)) ? 'session-state' : 'leaked-context';

@@ -99,14 +99,14 @@ export abstract class ScopeConnection {
   }
 
   /**
-   * After an arrival failure naming `found`: ends the failed transaction and closes the session,
-   * reports, and says whether to take another connection (then the lane is released and
-   * `attach` must follow) or to fail with the returned violation.
+   * After an arrival failure: ends the failed transaction and closes the session, reports, and
+   * says whether to take another connection (then the lane is released and `attach` must
+   * follow) or to fail with the returned violation.
    */
-  protected async arrivalFailed(found: string, attempt: number): Promise<{ retry: true } | { retry: false; violation: TenantScopeViolation }> {
+  protected async arrivalFailed(attempt: number): Promise<{ retry: true } | { retry: false; violation: TenantScopeViolation }> {
     await this.lane.whenIdle();
     this.doubt ??= new Error('the connection arrived with session state of its own');
-    const verdict = await this.runtime.arrival.reset((sql) => this.lane.sendRecording(sql), found, this.runtime.mode, attempt);
+    const verdict = await this.runtime.arrival.reset((sql) => this.lane.sendRecording(sql), this.lane.client, this.runtime.mode, attempt);
     const violation = new TenantScopeViolation({ code: verdict.code, message: verdict.message, fix: verdict.fix, contextKeys: this.runtime.keys, callSite: this.callSite });
     if (verdict.report) this.runtime.report(violation);
     if (!verdict.retry) return { retry: false, violation };

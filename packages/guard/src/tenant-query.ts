@@ -29,9 +29,8 @@ export class TenantQuery extends ScopeConnection {
         const ended = await this.lane.batch(statements);
         const failedAt = ended.error === undefined ? undefined : ended.commands.length;
         if (failedAt === ENTER_AT) {
-          const found = arrivalFailure(ended.error);
-          if (found !== undefined) {
-            const next = await this.arrivalFailed(found, attempt);
+          if (arrivalFailure(ended.error) !== undefined) {
+            const next = await this.arrivalFailed(attempt);
             if (!next.retry) throw next.violation;
             this.lane.attach(await this.runtime.connect(this.callSite));
             continue;

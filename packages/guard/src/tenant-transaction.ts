@@ -131,10 +131,9 @@ export class TenantTransaction extends ScopeConnection {
       } catch (error) {
         failure = error;
       }
-      const found = arrivalFailure(failure);
-      if (found === undefined) throw failure;
+      if (arrivalFailure(failure) === undefined) throw failure;
       this.reentering = true;
-      const next = await this.arrivalFailed(found, attempt);
+      const next = await this.arrivalFailed(attempt);
       if (!next.retry) {
         this.reentering = false;
         throw next.violation;

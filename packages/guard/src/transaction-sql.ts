@@ -30,6 +30,25 @@ function failWhen(reasons: string, marker: string): string {
   return `CASE WHEN ${reasons} <> '' THEN CAST(${literal(marker)} || ${reasons} AS pg_catalog.int4) END`;
 }
 
+/** One arrival check: when the connection is off, and how the reason reads. */
+interface ArrivalCheckSql {
+  when: string;
+  reason: string;
+}
+
+/** The arrival checks, given SQL expressions for the login role and the search_path of a clean session. */
+function arrivalChecks(gucs: readonly string[], login: string, defaultPath: string): ArrivalCheckSql[] {
+  return [
+    ...gucs.map((guc) => ({ when: `pg_catalog.current_setting(${literal(guc)}, true) <> ''`, reason: literal(guc) })),
+    { when: 'current_user <> session_user', reason: `'role ' || current_user` },
+    { when: `session_user <> ${login}`, reason: `'session user ' || session_user` },
+    { when: `pg_catalog.current_setting('search_path') <> ${defaultPath}`, reason: `'search_path'` },
+    { when: 'pg_catalog.pg_my_temp_schema() <> 0', reason: literal(TEMP_SCHEMA) },
+  ];
+}
+
+const SERVER_DEFAULT_PATH = `(SELECT s.reset_val FROM pg_catalog.pg_settings s WHERE s.name = 'search_path')`;
+
 /**
  * The context statement: checks what the connection arrived with and sets each context setting
  * for this transaction from bound parameter `$<i+1>`. Parameters after the values: the pool's
@@ -40,23 +59,21 @@ function failWhen(reasons: string, marker: string): string {
  * role (SET ROLE, a role default `ALTER ROLE … SET role`), the session user is not the login role,
  * search_path is not the default, or the session ever made a temp schema (whether it still holds
  * temp objects is read only then). Then the statement fails, so nothing pipelined after it (fn's
- * first statement) runs. Every check is a scalar call (no subquery to plan) except the read of
- * the default on a scope's first arrival. The target list is evaluated in order: the checks read
- * the connection as it arrived, before the writes that follow.
+ * first statement) runs. The checks are one OR of scalar comparisons (no subquery to plan, except
+ * the read of the default on a scope's first arrival): which of them failed is read after the
+ * rollback, by `arrivalResetSql`, since the session keeps what it arrived with. The target list is
+ * evaluated in order: the checks read the connection as it arrived, before the writes that follow.
  */
 export function enterSql(gucs: readonly string[], firstArrival = false): string {
-  const login = `$${gucs.length + 1}`;
+  const login = `$${gucs.length + 1}::pg_catalog.text`;
   const path = `$${gucs.length + 2}::pg_catalog.text`;
-  const defaultPath = firstArrival ? `COALESCE(${path}, (SELECT s.reset_val FROM pg_catalog.pg_settings s WHERE s.name = 'search_path'))` : path;
-  const reasons = [
-    ...gucs.map((guc) => `CASE WHEN pg_catalog.current_setting(${literal(guc)}, true) <> '' THEN ${literal(guc)} END`),
-    `CASE WHEN current_user <> session_user THEN 'role ' || current_user END`,
-    `CASE WHEN session_user <> ${login}::pg_catalog.text THEN 'session user ' || session_user END`,
-    `CASE WHEN pg_catalog.current_setting('search_path') <> ${defaultPath} THEN 'search_path' END`,
-    `CASE WHEN pg_catalog.pg_my_temp_schema() <> 0 THEN ${literal(TEMP_SCHEMA)} END`,
-  ];
+  const defaultPath = firstArrival ? `COALESCE(${path}, ${SERVER_DEFAULT_PATH})` : path;
+  const off = arrivalChecks(gucs, login, defaultPath)
+    .map((check) => check.when)
+    .join(' OR ');
   const columns = [
-    `CAST(${literal(ARRIVAL)} || NULLIF(pg_catalog.concat_ws(', ', ${reasons.join(', ')}), '') AS pg_catalog.int4) AS arrival`,
+    // current_user only makes the text non-constant, so that the planner does not raise the error itself.
+    `CASE WHEN ${off} THEN CAST(${literal(ARRIVAL)} || current_user AS pg_catalog.int4) END AS arrival`,
     `pg_catalog.current_setting('search_path') AS search_path`,
     // Session advisory locks left by earlier work are released (they cannot be read cheaply).
     `pg_catalog.pg_advisory_unlock_all() AS unlocked`,
@@ -68,7 +85,7 @@ export function enterSql(gucs: readonly string[], firstArrival = false): string 
 /** What the context statement names for a session that ever made a temp schema. */
 export const TEMP_SCHEMA = 'temp schema';
 
-/** What an arrival failure named (`app.tenant_id`, `role x`, `search_path`, …), or undefined for another error. */
+/** The role an arrival failure ran as (which checks failed is read by `arrivalResetSql`), or undefined for another error. */
 export function arrivalFailure(error: unknown): string | undefined {
   return markedFailure(error, ARRIVAL);
 }
@@ -132,17 +149,23 @@ export const CLOSE_SESSION_SQL = 'RESET SESSION AUTHORIZATION; SET ROLE NONE; SE
 
 /**
  * After an arrival failure, on the same server connection (the failed transaction holds it, also
- * through PgBouncer): ends the transaction, reads the role and database defaults the session
- * starts with (to tell a leak from a default), and closes the session.
+ * through PgBouncer): ends the transaction, reads which arrival checks failed (`reasons`; the
+ * session still holds what it arrived with), the role and database defaults the session starts
+ * with (to tell a leak from a default) and whether temp objects exist, and closes the session.
+ * `login` and `searchPath` are quoted literals (or null/undefined: unknown, as in `enterSql`).
  */
-export const ARRIVAL_RESET_SQL = [
-  'ROLLBACK',
-  `SELECT pg_catalog.array_to_string(ARRAY(SELECT pg_catalog.unnest(d.setconfig) FROM pg_catalog.pg_db_role_setting d ` +
-    `WHERE d.setrole IN (0, (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = session_user)) ` +
-    `AND d.setdatabase IN (0, (SELECT b.oid FROM pg_catalog.pg_database b WHERE b.datname = pg_catalog.current_database()))), e'\\n') AS defaults, ` +
-    `EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.relnamespace = pg_catalog.pg_my_temp_schema()) AS temp_objects`,
-  CLOSE_SESSION_SQL,
-].join('; ');
+export function arrivalResetSql(gucs: readonly string[], login: string | null, searchPath: string | undefined): string {
+  const checks = arrivalChecks(gucs, login === null ? 'NULL::pg_catalog.text' : `${login}::pg_catalog.text`, searchPath === undefined ? SERVER_DEFAULT_PATH : `${searchPath}::pg_catalog.text`);
+  const reasons = `pg_catalog.concat_ws(', ', ${checks.map((check) => `CASE WHEN ${check.when} THEN ${check.reason} END`).join(', ')}) AS reasons`;
+  return [
+    'ROLLBACK',
+    `SELECT pg_catalog.array_to_string(ARRAY(SELECT pg_catalog.unnest(d.setconfig) FROM pg_catalog.pg_db_role_setting d ` +
+      `WHERE d.setrole IN (0, (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = session_user)) ` +
+      `AND d.setdatabase IN (0, (SELECT b.oid FROM pg_catalog.pg_database b WHERE b.datname = pg_catalog.current_database()))), e'\\n') AS defaults, ` +
+      `EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.relnamespace = pg_catalog.pg_my_temp_schema()) AS temp_objects, ${reasons}`,
+    CLOSE_SESSION_SQL,
+  ].join('; ');
+}
 
 /** The non-empty values in a row of `afterEndSql` (`survived_`), by setting index. */
 export function nonEmptyValues(row: Record<string, unknown> | undefined, prefix: 'survived_', count: number): number[] {
