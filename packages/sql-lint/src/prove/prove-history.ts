@@ -90,16 +90,19 @@ export async function proveHistory(options: ProveOptions): Promise<ProveReport> 
   let bouncer: RunPgBouncer | undefined;
   const runRoles: string[] = [];
   const historyText = history.map((f) => f.text.toLowerCase()).join('\n');
+  // Dropping the database (WITH FORCE) comes first: it also ends a statement of the run that is
+  // still waiting (on a lock, say) when the user presses Ctrl-C; the run's client is closed after.
   const cleanup = async (): Promise<void> => {
     options.onCleanup?.(null);
     await bouncer?.stop().catch(() => undefined);
+    await run.dispose(historyText, runRoles);
     await client?.end().catch(() => undefined);
-    const roles = await rolesCreated(run, historyText, runRoles).catch(() => runRoles);
-    await run.dispose(roles);
   };
   options.onCleanup?.(cleanup);
   try {
     client = new pg.Client({ connectionString: run.url });
+    // The drop at cleanup ends this connection from the server side; that is expected, not an error to crash on.
+    client.on('error', () => undefined);
     await client.connect();
     // Supabase sessions start on `"$user", public, extensions`, where pgcrypto and uuid-ossp live.
     const searchPath = options.config.searchPath ?? (platform ? ['public', 'extensions'] : ['public']);
@@ -141,19 +144,6 @@ export async function proveHistory(options: ProveOptions): Promise<ProveReport> 
     };
   } finally {
     await cleanup();
-  }
-}
-
-/** Roles the run created: new since the run began and named in the history (other sessions' new roles are left alone), plus the run's own. */
-async function rolesCreated(run: RunDatabase, historyText: string, runRoles: readonly string[]): Promise<string[]> {
-  const admin = new pg.Client({ connectionString: run.url });
-  await admin.connect();
-  try {
-    const roles = await admin.query<{ rolname: string }>('SELECT rolname FROM pg_catalog.pg_roles');
-    const created = roles.rows.map((r) => r.rolname).filter((r) => !run.rolesBefore.has(r) && historyText.includes(r.toLowerCase()));
-    return [...new Set([...created, ...runRoles])];
-  } finally {
-    await admin.end();
   }
 }
 

@@ -23,8 +23,12 @@ export interface RunDatabase {
   port: number;
   /** Roles present before the history ran: never dropped. */
   rolesBefore: ReadonlySet<string>;
-  /** Drops the database, the given roles (when they did not exist before) and the embedded server, if any. */
-  dispose(createdRoles: readonly string[]): Promise<void>;
+  /**
+   * Drops the database, then the roles the run created: new since the run began and named in
+   * `historyText` (lowercased; other sessions' new roles are left alone), plus `runRoles`. Then
+   * stops the embedded server, if any. Safe to call twice.
+   */
+  dispose(historyText: string, runRoles: readonly string[]): Promise<void>;
 }
 
 /** The URL with another database. */
@@ -60,14 +64,14 @@ export async function createRunDatabase(url: string, stopServer?: () => Promise<
       host: admin.host,
       port: admin.port,
       rolesBefore,
-      async dispose(createdRoles) {
+      async dispose(historyText, runRoles) {
         if (disposed) return;
         disposed = true;
         try {
           await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
-          for (const role of createdRoles) {
-            if (!rolesBefore.has(role)) await admin.query(`DROP ROLE IF EXISTS ${quoteIdent(role)}`);
-          }
+          const now = await admin.query<{ rolname: string }>('SELECT rolname FROM pg_catalog.pg_roles');
+          const created = now.rows.map((r) => r.rolname).filter((r) => !rolesBefore.has(r) && (historyText.includes(r.toLowerCase()) || runRoles.includes(r)));
+          for (const role of created) await admin.query(`DROP ROLE IF EXISTS ${quoteIdent(role)}`);
         } finally {
           await admin.end().catch(() => undefined);
           await stopServer?.();

@@ -58,7 +58,9 @@ export async function runProveCommand(options: ProveCommandOptions): Promise<num
     files.push({ path, text: read.text });
   }
   let interrupted: (() => Promise<void>) | null = null;
+  let aborting = false;
   const onSignal = (): void => {
+    aborting = true;
     stderr('tenant-scope: interrupted; dropping the run database\n');
     void (interrupted ?? (async () => undefined))().finally(() => process.exit(130));
   };
@@ -81,6 +83,8 @@ export async function runProveCommand(options: ProveCommandOptions): Promise<num
     options.stdout(out);
     return proveExitCode(report.entries);
   } catch (error) {
+    // After Ctrl-C the run's statements fail because its database is being dropped: nothing to report.
+    if (aborting) return 130;
     if (error instanceof RunProblem) return fail(error.location, error.message, error.hint);
     if (process.env['TENANT_SCOPE_DEBUG']) stderr(`${(error as Error).stack ?? String(error)}\n`);
     return fail('tenant-scope prove', `internal error: ${(error as Error).message}`, 'please report this with the history that caused it; TENANT_SCOPE_DEBUG=1 prints the stack');

@@ -5,10 +5,14 @@
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pgbouncerAvailability, startPostgres, type PostgresServer } from '@tenant-scope/pg-harness';
 import { initAnalyzer } from '@tenant-scope/sql-analyzer';
+import ajvDraft04 from 'ajv-draft-04';
+import ajvFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { formatProveMarkdown, formatProveSarif } from '../../src/prove/format-prove.js';
 import { proveHistory } from '../../src/prove/prove-history.js';
 import type { ProveReport } from '../../src/prove/prove-history.js';
 import type { ProveEntry } from '../../src/prove/prove-result.js';
@@ -55,6 +59,8 @@ async function databasesAndRoles(): Promise<{ databases: string[]; roles: string
   }
 }
 
+let beforeHistory: ProveReport | undefined;
+
 describe('the bundled example', () => {
   test('the correct history proves clean, and leaves no database or role behind', async () => {
     const before = await databasesAndRoles();
@@ -81,6 +87,7 @@ describe('the bundled example', () => {
   test('the "before" history leaks through the owned table and the view, at the statements responsible', async () => {
     const report = await proveHistory({ files: history(join(example, 'before', 'migrations')), config: {}, databaseUrl: server.url, display });
     const rls = 'docs/examples/invoices/before/migrations/002_row_level_security.sql';
+    beforeHistory = report;
     expect(problems(report.entries)).toEqual([
       ...['select', 'insert', 'update', 'delete', 'move-tenant'].map((op) => `table public.invoices ${op} tenant leak ${rls}:2`),
       `view public.invoice_totals select tenant leak ${rls}:10`,
@@ -184,6 +191,24 @@ describe('memberships and platforms', () => {
   });
 });
 
+describe('formats', () => {
+  test('SARIF is valid 2.1.0 with one result per leak at the responsible line; Markdown has the matrix', () => {
+    if (!beforeHistory) throw new Error('the "before" run did not happen');
+    const log = JSON.parse(formatProveSarif(beforeHistory, '0.0.0')) as { runs: { results: { ruleId: string; locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[] }[] }[] };
+    const ajv = new ajvDraft04.default({ allErrors: true, unicodeRegExp: false });
+    ajvFormats.default(ajv);
+    const validate = ajv.compile(JSON.parse(readFileSync(createRequire(import.meta.url).resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8')) as object);
+    expect(validate(log), JSON.stringify(validate.errors, null, 2)).toBe(true);
+    const results = log.runs[0]?.results ?? [];
+    expect(results).toHaveLength(10);
+    expect(new Set(results.map((r) => r.ruleId))).toEqual(new Set(['prove-leak']));
+    expect(results[0]?.locations[0]?.physicalLocation).toEqual({ artifactLocation: { uri: 'docs/examples/invoices/before/migrations/002_row_level_security.sql' }, region: { startLine: 2 } });
+    const markdown = formatProveMarkdown(beforeHistory).split('\n');
+    expect(markdown[0]).toBe('### tenant-scope prove: 10 leaks or raises');
+    expect(markdown).toContain('| `table public.invoices` | ❌ leak | ❌ leak | ❌ leak | ❌ leak | ❌ leak |  | ❌ leak | ❌ leak |');
+  });
+});
+
 describe('the CLI', () => {
   function run(args: string[], cwd = example): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
@@ -210,6 +235,53 @@ describe('the CLI', () => {
       file: 'before/migrations/002_row_level_security.sql',
       line: 2,
     });
+  });
+
+  test('Ctrl-C during a run drops the run database and roles, and exits 130', async () => {
+    // The history's last statement waits for a lock this test holds on a role, so the run is
+    // interrupted while it is applying the history, with its database and a role of its own made.
+    const gate = await server.connect();
+    await gate.query('CREATE ROLE prove_sigint_gate NOLOGIN');
+    const before = await databasesAndRoles();
+    await gate.query('BEGIN');
+    await gate.query('ALTER ROLE prove_sigint_gate CONNECTION LIMIT 5');
+    try {
+      const child = spawn(process.execPath, [cli, 'prove', 'gated', '--database-url', server.url], { cwd: join(import.meta.dirname, 'fixtures') });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      const client = await server.connect();
+      try {
+        for (const deadline = Date.now() + 60_000; ; ) {
+          const waiting = await client.query("SELECT 1 FROM pg_stat_activity WHERE datname LIKE 'tenant\\_scope\\_prove\\_%' AND wait_event_type = 'Lock'");
+          if (waiting.rowCount === 1) break;
+          if (Date.now() > deadline) throw new Error(`the run never reached the gate: ${stderr}`);
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      } finally {
+        await client.end();
+      }
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(stderr).toBe('tenant-scope: interrupted; dropping the run database\n');
+    } finally {
+      await gate.query('ROLLBACK');
+    }
+    expect(await databasesAndRoles()).toEqual(before);
+    await gate.query('DROP ROLE prove_sigint_gate');
+    await gate.end();
+  });
+
+  test('without --database-url: an embedded server, or a clear refusal as root', async () => {
+    const result = await run(['prove', 'migrations', '--format', 'json']);
+    if (process.getuid?.() === 0) {
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('[]\n');
+      expect(result.stderr).toContain('PostgreSQL refuses to run as root, so prove cannot start its embedded server');
+    } else {
+      expect(result.code).toBe(0);
+      expect((JSON.parse(result.stdout) as ProveEntry[]).every((e) => e.outcome === 'isolated')).toBe(true);
+    }
   });
 
   test('a history that does not apply exits 2 with the failing statement', async () => {
