@@ -28,15 +28,15 @@ export interface AnalysisOptions {
 export const PARALLEL_THRESHOLD = 1024 * 1024;
 
 /**
- * The analyses of `texts`: call the returned function with each index in order. Worker results
- * are ready as soon as they are known; cached and the others are read or made when asked for, so
- * a caller replaying file by file never holds every tree at once.
+ * The analyses of `texts`: call the returned function once with each index, in order. Workers
+ * answer as soon as they can, and their JSON is parsed when asked for; cached analyses and the
+ * others are read or made when asked for. So a caller replaying file by file holds the trees of
+ * one file at a time, not of the whole history.
  */
 export function analyzeMigrations(texts: readonly string[], options: AnalysisOptions = {}): (index: number) => Promise<MigrationAnalysis> {
   const cache = options.cacheLocation === undefined ? null : openMigrationAnalysisCache(options.cacheLocation);
   const keys = cache ? texts.map((text) => cache.keyOf(text)) : [];
   const stored = cache?.keys() ?? new Set<string>();
-  const ready: Promise<MigrationAnalysis>[] = [];
   const here = (i: number): MigrationAnalysis => {
     const analysis = analyzeMigration(texts[i] as string);
     cache?.write(keys[i] as string, JSON.stringify(analysis));
@@ -46,23 +46,28 @@ export function analyzeMigrations(texts: readonly string[], options: AnalysisOpt
   const missingLength = missing.reduce((sum, i) => sum + (texts[i] as string).length, 0);
   const concurrency = options.concurrency ?? 'auto';
   const threads = concurrency === 'off' ? 0 : concurrency === 'auto' ? (missingLength >= PARALLEL_THRESHOLD ? availableParallelism() : 0) : Math.floor(concurrency);
+  const fromWorkers: (Promise<string | null> | undefined)[] = [];
   if (threads >= 1 && missing.length > 0) {
     const answers = analyzeOnWorkers(
       missing.map((i) => texts[i] as string),
       Math.min(threads, missing.length),
     );
     missing.forEach((i, k) => {
-      const analysis = (answers[k] as Promise<string | null>).then((json) => {
-        // A text no worker could answer is analyzed here, where it fails as it would without workers.
-        if (json === null) return here(i);
-        cache?.write(keys[i] as string, json);
-        return JSON.parse(json) as MigrationAnalysis;
+      fromWorkers[i] = (answers[k] as Promise<string | null>).then((json) => {
+        if (json !== null) cache?.write(keys[i] as string, json);
+        return json;
       });
-      // A run that stops at an earlier file never asks for this one: its failure is not unhandled.
-      analysis.catch(() => undefined);
-      ready[i] = analysis;
     });
   }
-  // An entry that cannot be read (removed since, corrupt) is analyzed again.
-  return async (i) => ready[i] ?? (stored.has(keys[i] as string) ? cache?.read(keys[i] as string) : undefined) ?? here(i);
+  return async (i) => {
+    const answer = fromWorkers[i];
+    if (answer) {
+      fromWorkers[i] = undefined;
+      const json = await answer;
+      // A text no worker could answer is analyzed here, where it fails as it would without workers.
+      return json === null ? here(i) : (JSON.parse(json) as MigrationAnalysis);
+    }
+    // An entry that cannot be read (removed since, corrupt) is analyzed again.
+    return (stored.has(keys[i] as string) ? cache?.read(keys[i] as string) : undefined) ?? here(i);
+  };
 }
