@@ -61,6 +61,48 @@ async function databasesAndRoles(): Promise<{ databases: string[]; roles: string
 
 let beforeHistory: ProveReport | undefined;
 
+describe('what the probes rely on', () => {
+  test('PostgreSQL checks a row against the policies before constraints and keys: a constraint error means the policies let it in', async () => {
+    const database = `prove_oracle_${process.pid}`;
+    await server.createDatabase(database);
+    const client = await server.connect({ database });
+    try {
+      await client.query(`CREATE ROLE prove_oracle_app NOLOGIN;
+        CREATE TABLE parent (id int PRIMARY KEY); INSERT INTO parent VALUES (1);
+        CREATE TABLE t (id int PRIMARY KEY, parent_id int NOT NULL REFERENCES parent (id), note text NOT NULL CHECK (note <> 'x'));
+        INSERT INTO t VALUES (1, 1, 'a'), (150, 1, 'a');
+        ALTER TABLE t ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY open_reads ON t FOR SELECT USING (true);
+        CREATE POLICY closed ON t FOR INSERT WITH CHECK (false);
+        CREATE POLICY open ON t FOR INSERT TO prove_oracle_app WITH CHECK (id > 100);
+        GRANT SELECT, INSERT ON t TO prove_oracle_app;`);
+      const attempt = async (values: string): Promise<string> => {
+        await client.query('BEGIN; SET LOCAL ROLE prove_oracle_app');
+        try {
+          await client.query(`INSERT INTO t VALUES ${values}`);
+          return 'ok';
+        } catch (error) {
+          return (error as { code: string }).code;
+        } finally {
+          await client.query('ROLLBACK');
+        }
+      };
+      // Refused by the policies: 42501, whatever else is wrong with the row.
+      expect(await attempt('(1, 1, NULL)')).toBe('42501');
+      expect(await attempt("(2, 99, 'x')")).toBe('42501');
+      expect(await attempt("(1, 1, 'a')")).toBe('42501');
+      // Accepted by the policies: then NOT NULL, CHECK, the primary key and the foreign key speak.
+      expect(await attempt('(101, 1, NULL)')).toBe('23502');
+      expect(await attempt("(101, 1, 'x')")).toBe('23514');
+      expect(await attempt("(150, 1, 'a')")).toBe('23505');
+      expect(await attempt("(101, 99, 'a')")).toBe('23503');
+    } finally {
+      await client.query('DROP OWNED BY prove_oracle_app; DROP ROLE prove_oracle_app').catch(() => undefined);
+      await client.end();
+    }
+  });
+});
+
 describe('the bundled example', () => {
   test('the correct history proves clean, and leaves no database or role behind', async () => {
     const before = await databasesAndRoles();
