@@ -46,13 +46,17 @@ function stateOf(ctx: SqlQueryContext): FileState {
   return state;
 }
 
-/** Whether a call's first argument is SQL text by `pattern`, or a tagged template (`sql\`…\``). */
-function looksLikeSql(argument: TSESTree.Node | undefined, pattern: RegExp, ctx: SqlQueryContext): boolean {
+/**
+ * Whether a call's first argument is SQL text by `pattern`, or a tagged template (`sql\`…\``). Only
+ * literal-like arguments are resolved; `literalOnly` (for methods no rule reads, which is most calls
+ * of a file) leaves out constants and concatenations, whose lookup would cost every call a scope search.
+ */
+function looksLikeSql(argument: TSESTree.Node | undefined, pattern: RegExp, ctx: SqlQueryContext, literalOnly = false): boolean {
   if (!argument || argument.type === AST_NODE_TYPES.SpreadElement) return false;
   if (argument.type === AST_NODE_TYPES.TaggedTemplateExpression) return true;
-  // Only literal-like arguments are resolved: most calls of a file pass something else.
-  const literal = argument.type === AST_NODE_TYPES.Literal || argument.type === AST_NODE_TYPES.TemplateLiteral || argument.type === AST_NODE_TYPES.Identifier || argument.type === AST_NODE_TYPES.BinaryExpression || argument.type === AST_NODE_TYPES.ObjectExpression;
-  if (!literal) return false;
+  const literal = argument.type === AST_NODE_TYPES.Literal || argument.type === AST_NODE_TYPES.TemplateLiteral;
+  const resolvable = argument.type === AST_NODE_TYPES.Identifier || argument.type === AST_NODE_TYPES.BinaryExpression || argument.type === AST_NODE_TYPES.ObjectExpression;
+  if (!literal && (literalOnly || !resolvable)) return false;
   const sql = resolveSqlText(argument, ctx);
   return sql !== null && pattern.test(sql.text);
 }
@@ -81,7 +85,7 @@ export function queryCoverageListener(ctx: SqlQueryContext): TSESLint.RuleListen
       const kind = connectionOf({ node, receiver: executedOn(node) ?? node.callee.object }, ctx);
       if (kind !== 'unknown') count(node, true);
       else if (looksLikeSql(node.arguments[0], STATEMENT_START, ctx)) count(node, false);
-    } else if (node.arguments[0]?.type !== AST_NODE_TYPES.TaggedTemplateExpression && looksLikeSql(node.arguments[0], UNMISTAKABLE_SQL, ctx)) {
+    } else if (node.arguments[0]?.type !== AST_NODE_TYPES.TaggedTemplateExpression && looksLikeSql(node.arguments[0], UNMISTAKABLE_SQL, ctx, true)) {
       // A driver method the rules do not read (pg-promise's `db.one`, a repository's own helper).
       count(node, false);
     }
