@@ -25,11 +25,6 @@ export function beginSql(options: TenantTransactionOptions = {}): string {
   return modes.length === 0 ? 'BEGIN' : `BEGIN ${modes.join(', ')}`;
 }
 
-/** Raises (an integer cast of the text) when `reasons` is not empty: the transaction fails. */
-function failWhen(reasons: string, marker: string): string {
-  return `CASE WHEN ${reasons} <> '' THEN CAST(${literal(marker)} || ${reasons} AS pg_catalog.int4) END`;
-}
-
 /** One arrival check: when the connection is off, and how the reason reads. */
 interface ArrivalCheckSql {
   when: string;
@@ -105,15 +100,16 @@ function markedFailure(error: unknown, marker: string): string | undefined {
 /**
  * The check sent just before COMMIT, in the same message: fails the transaction (so the COMMIT
  * that follows never runs) when a context setting no longer holds the value the scope set
- * (bound parameter `$<i+1>`) or the role is no longer the session's own. A transaction-local
- * search_path stays allowed.
+ * (bound parameter `$<i+1>`) or the role is no longer the session's own, naming the first that
+ * differs. One CASE: when nothing differs it is null, and so is the text it would cast. A
+ * transaction-local search_path stays allowed.
  */
 export function verifySql(gucs: readonly string[]): string {
-  const reasons = [
-    ...gucs.map((guc, i) => `CASE WHEN pg_catalog.current_setting(${literal(guc)}, true) IS DISTINCT FROM $${i + 1}::pg_catalog.text THEN ${literal(guc)} END`),
-    `CASE WHEN current_user <> session_user THEN 'role ' || current_user END`,
+  const branches = [
+    ...gucs.map((guc, i) => `WHEN pg_catalog.current_setting(${literal(guc)}, true) IS DISTINCT FROM $${i + 1}::pg_catalog.text THEN ${literal(guc)}`),
+    `WHEN current_user <> session_user THEN 'role ' || current_user`,
   ];
-  return `SELECT ${failWhen(`pg_catalog.concat_ws(', ', ${reasons.join(', ')})`, CHANGED)} AS verified`;
+  return `SELECT CAST(${literal(CHANGED)} || CASE ${branches.join(' ')} END AS pg_catalog.int4) AS verified`;
 }
 
 /**
