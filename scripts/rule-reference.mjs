@@ -52,6 +52,14 @@ const linterFindingRows = [
     note: '',
     doc: 'packages/sql-lint/docs/rules/unused-ignore.md',
   },
+  {
+    id: 'migration-order-ambiguous',
+    severity: 'warn',
+    description:
+      'The order the migration tool applies a folder in is not clear: a Drizzle journal that does not match the files, two files with the same version number, or sequence numbers mixed with timestamps.',
+    note: '`tenant-scope lint` and `check` (it is about the files given)',
+    doc: 'packages/sql-lint/docs/rules/migration-order-ambiguous.md',
+  },
 ];
 
 /** A table cell: pipes escaped, line breaks folded. */

@@ -12,6 +12,7 @@ import { knownRuleIds, lintSql } from './lint-sql.js';
 import type { Finding } from './lint-sql.js';
 import { loadLintConfig } from './load-config.js';
 import { collectMigrationFiles } from './migration-files.js';
+import { orderFindings } from './migration-order.js';
 import type { InputProblem } from './migration-files.js';
 import { readSqlFile } from './read-sql-file.js';
 
@@ -62,6 +63,7 @@ export async function checkProject(dir: string, cwd: string, configPath: string 
     if (result.configProblem) return { problem: result.configProblem };
     const shown = (path: string): string => displayPath(cwd, join(root, path));
     findings = result.findings.map((f) => ({ ...f, file: f.file.startsWith('database: ') ? f.file : shown(f.file) }));
+    findings.push(...orderFindings(list.orderNotes, loaded.config).map((f) => ({ ...f, file: shown(f.file) })));
     for (const f of files) texts.set(shown(f.path), f.text);
   }
   const code = await checkAppCode(root, cwd);

@@ -19,10 +19,11 @@ import { formatGithub } from './format-github.js';
 import { formatPretty } from './format-pretty.js';
 import { formatSarif } from './format-sarif.js';
 import type { ToolNotification } from './format-sarif.js';
-import { knownRuleIds, lintSqlAsync } from './lint-sql.js';
+import { knownRuleIds, lintSqlAsync, sortFindings } from './lint-sql.js';
 import type { Finding } from './lint-sql.js';
 import { loadLintConfig } from './load-config.js';
 import { collectMigrationFiles, STDIN_PATH } from './migration-files.js';
+import { orderFindings } from './migration-order.js';
 import { runProjectCommand } from './project-commands.js';
 import type { InputProblem } from './migration-files.js';
 import { readSqlFile, readSqlStdin } from './read-sql-file.js';
@@ -216,6 +217,9 @@ async function run(argv: string[]): Promise<{ outcome: Outcome; code: number; wr
   const result = await lintSqlAsync({ files, config, concurrency: parsers, cacheLocation });
   if (result.configProblem) return { outcome: { ...empty(), problems: [result.configProblem] }, code: 2 };
   const findings = result.findings.filter((f) => f.file === STDIN_NAME || !isIgnored(f.file));
+  // Where the migration tool's order is not clear (migration-order.ts): one warning per file or journal.
+  findings.push(...orderFindings(list.orderNotes, config).filter((f) => !isIgnored(f.file)));
+  sortFindings(findings, files.map((f) => f.path));
   const texts = new Map(files.map((f) => [f.path, f.text]));
   return { outcome: { findings, texts, rules: sqlLintRules, problems: [] }, code: exitCodeFor(findings, maxWarnings) };
 }

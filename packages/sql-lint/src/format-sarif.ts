@@ -6,6 +6,7 @@ import type { LintRule } from './rule.js';
 import { ruleDocsLink } from './rule-docs-url.js';
 import { UNANALYZABLE_RULE } from './unanalyzable-statements.js';
 import { UNKNOWN_IGNORE_RULE, UNUSED_IGNORE_RULE } from './inline-ignores.js';
+import { MIGRATION_ORDER_RULE } from './migration-order.js';
 
 /** The `partialFingerprints` key of a finding's identity (GitHub computes its own `primaryLocationLineHash`). */
 const FINGERPRINT_KEY = 'tenantScopeFinding/v1';
@@ -88,6 +89,12 @@ export function formatSarif(
     descriptor(UNANALYZABLE_RULE, 'A statement nests too deeply to analyze; nothing in it is linted.', 'Review the statement by hand, or split it into smaller ones.', 'warn'),
     descriptor(UNKNOWN_IGNORE_RULE, 'An ignore comment names no rule, so it silences nothing.', 'Write the rule id as findings show it.', 'warn'),
     descriptor(UNUSED_IGNORE_RULE, 'An ignore comment silences nothing where it applies.', 'Delete the ignore comment, or the rule names in it that silence nothing.', 'warn'),
+    descriptor(
+      MIGRATION_ORDER_RULE,
+      'The order the migration tool applies a folder in is not clear (a Drizzle journal that does not match the files, equal version numbers, mixed numbering schemes).',
+      'Give each migration its own version number in one scheme, and keep the Drizzle journal and the files in step.',
+      'warn',
+    ),
   ];
   const index = new Map(descriptors.map((d, i) => [d.id, i]));
   const ids = fingerprints(findings, texts);

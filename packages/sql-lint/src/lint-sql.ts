@@ -26,6 +26,7 @@ import { emptySchemaModel } from './model/schema-model.js';
 import type { SchemaModel, StatementSource } from './model/schema-model.js';
 import { UNANALYZABLE_RULE } from './unanalyzable-statements.js';
 import { upMigrationText } from './up-migration-text.js';
+import { MIGRATION_ORDER_RULE } from './migration-order.js';
 
 /** The rule id of a file that does not parse. */
 export const PARSE_ERROR_RULE = 'parse-error';
@@ -63,7 +64,7 @@ export interface LintSqlResult {
 export function knownRuleIds(extraRules: readonly LintRule[] = []): string[] {
   return [
     ...new Set(
-      [...sqlLintRules, ...auditRules, ...extraRules].map((r) => r.id).concat(PARSE_ERROR_RULE, UNANALYZABLE_RULE, UNKNOWN_IGNORE_RULE, UNUSED_IGNORE_RULE),
+      [...sqlLintRules, ...auditRules, ...extraRules].map((r) => r.id).concat(PARSE_ERROR_RULE, UNANALYZABLE_RULE, UNKNOWN_IGNORE_RULE, UNUSED_IGNORE_RULE, MIGRATION_ORDER_RULE),
     ),
   ];
 }

@@ -2,12 +2,15 @@
  * Turns the paths a user gives (files, directories, globs) into the migration history: the SQL
  * files in the order they are applied. Order is the natural sort of paths, which is the order of
  * plain `NNN_name.sql`, Flyway `V1__x.sql`, Prisma `migrations/<timestamp>_x/migration.sql`,
- * Supabase `supabase/migrations/<timestamp>_x.sql`, dbmate and node-pg-migrate files.
+ * Supabase `supabase/migrations/<timestamp>_x.sql`, dbmate and node-pg-migrate files; a Drizzle
+ * folder follows its `meta/_journal.json` (see `migration-order.ts`).
  */
 import { displayPath } from './display-path.js';
 import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { globSync, isDynamicPattern } from 'tinyglobby';
+import { orderByMigrationTool } from './migration-order.js';
+import type { MigrationOrderNote } from './migration-order.js';
 
 /** A path the user gave that yields no migration file. */
 export interface InputProblem {
@@ -20,6 +23,8 @@ export interface InputProblem {
 export interface MigrationFileList {
   files: string[];
   problems: InputProblem[];
+  /** Where the order the files are applied in is not clear (`migration-order-ambiguous`). */
+  orderNotes: MigrationOrderNote[];
 }
 
 const natural = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
@@ -168,7 +173,8 @@ export function collectMigrationFiles(inputs: readonly string[], cwd: string, ig
       files.add(display(absolute));
     }
   }
-  return { files: sortMigrationPaths([...files].filter((f) => !isDownMigration(f))), problems };
+  const ordered = orderByMigrationTool(sortMigrationPaths([...files].filter((f) => !isDownMigration(f))), cwd, [STDIN_PATH]);
+  return { files: ordered.files, problems, orderNotes: ordered.notes };
 }
 
 function lstatExists(path: string): boolean {
