@@ -104,8 +104,26 @@ function jsonChain(expr: NodeOfType<'A_Expr'>): { base: unknown; keys: string[] 
 /**
  * Whether an expression holds a value derived from a context source. A configured function with
  * a claim counts only through that claim (`auth.jwt() -> 'app_metadata' ->> 'tenant_id'`).
+ * Remembered per rule context and node: the rules ask it of the same policy expressions many times.
  */
 export function carriesContext(context: RuleContext, node: unknown): boolean {
+  if (typeof node !== 'object' || node === null) return false;
+  let memo = carried.get(context);
+  if (!memo) {
+    memo = new WeakMap();
+    carried.set(context, memo);
+  }
+  let known = memo.get(node);
+  if (known === undefined) {
+    known = walkCarriesContext(context, node);
+    memo.set(node, known);
+  }
+  return known;
+}
+
+const carried = new WeakMap<RuleContext, WeakMap<object, boolean>>();
+
+function walkCarriesContext(context: RuleContext, node: object): boolean {
   let found = false;
   walkTree(node, (type, body) => {
     if (found) return false;

@@ -110,7 +110,15 @@ export function runRules(
   const platform = platformPresetFor(config, [...texts].map(([path, { text }]) => ({ path, text })));
   const context = ruleContext(model, config, appRole, appRoleAccess, platform);
   const ignoredGlob = config.ignore && config.ignore.length > 0 ? picomatch(config.ignore, { dot: true }) : () => false;
-  const isIgnoredFile = (file: string): boolean => isPreludeFile(file) || ignoredGlob(file);
+  const ignoredFiles = new Map<string, boolean>();
+  const isIgnoredFile = (file: string): boolean => {
+    let ignored = ignoredFiles.get(file);
+    if (ignored === undefined) {
+      ignored = isPreludeFile(file) || ignoredGlob(file);
+      ignoredFiles.set(file, ignored);
+    }
+    return ignored;
+  };
   const lines = new Map<string, LineIndex>();
   const findings: Finding[] = [];
   const seen = new Set<string>();

@@ -7,7 +7,7 @@ import { calledFunctionName, constantText, nameParts, nodeOf, unwrapNode, walkTr
 import type { GucRead, NodeOfType } from '@tenant-scope/sql-analyzer';
 import { resolveFunction, resolveFunctionName } from './model/lookups.js';
 import type { RuleContext } from './rule.js';
-import type { FunctionModel, PolicyExpression, PolicyModel, TableModel } from './model/schema-model.js';
+import type { FunctionModel, PolicyExpression, PolicyModel, SchemaModel, TableModel } from './model/schema-model.js';
 
 /** A setting read a policy makes, and the file it is written in. */
 export interface PolicyRead {
@@ -22,22 +22,51 @@ export function policyExpressions(policy: PolicyModel): PolicyExpression[] {
   return [policy.using, policy.withCheck].filter((e): e is PolicyExpression => e !== null);
 }
 
-/** The model functions an expression calls. */
+/**
+ * Answers kept per final model (rules run once the history is replayed, and several rules ask the
+ * same questions of the same policies), keyed by the expression node, function or policy asked about.
+ */
+interface ModelMemo {
+  called: WeakMap<object, FunctionModel[]>;
+  reachable: Map<FunctionModel, FunctionModel[]>;
+  reads: Map<PolicyModel, PolicyRead[]>;
+}
+const memos = new WeakMap<SchemaModel, ModelMemo>();
+
+function memoOf(model: SchemaModel): ModelMemo {
+  let memo = memos.get(model);
+  if (!memo) {
+    memo = { called: new WeakMap(), reachable: new Map(), reads: new Map() };
+    memos.set(model, memo);
+  }
+  return memo;
+}
+
+/** The model functions an expression calls (the same array for the same node: do not change it). */
 export function calledFunctions(context: RuleContext, node: unknown): FunctionModel[] {
+  const memo = typeof node === 'object' && node !== null ? memoOf(context.model).called : null;
+  const known = memo?.get(node as object);
+  if (known) return known;
   const found = new Set<FunctionModel>();
   walkTree(node, (type, body) => {
     if (type !== 'FuncCall') return;
     const fn = resolveFunction(context.model, body);
     if (fn) found.add(fn);
   });
-  return [...found];
+  const called = [...found];
+  memo?.set(node as object, called);
+  return called;
 }
 
 /**
  * `fn` and every model function its body calls, directly or through other functions (each once,
- * so recursion ends), in the order a breadth-first walk meets them.
+ * so recursion ends), in the order a breadth-first walk meets them (the same array for the same
+ * function: do not change it).
  */
 export function reachableFunctions(context: RuleContext, fn: FunctionModel): FunctionModel[] {
+  const memo = memoOf(context.model).reachable;
+  const known = memo.get(fn);
+  if (known) return known;
   const found = [fn];
   const seen = new Set(found);
   for (let i = 0; i < found.length; i++) {
@@ -49,14 +78,18 @@ export function reachableFunctions(context: RuleContext, fn: FunctionModel): Fun
       }
     }
   }
+  memo.set(fn, found);
   return found;
 }
 
 /**
  * Every setting read a policy makes: in its expressions, and in the bodies of functions they call,
- * directly or through other functions.
+ * directly or through other functions (the same array for the same policy: do not change it).
  */
 export function policyReads(context: RuleContext, policy: PolicyModel): PolicyRead[] {
+  const memo = memoOf(context.model).reads;
+  const known = memo.get(policy);
+  if (known) return known;
   const reads: PolicyRead[] = [];
   for (const expression of policyExpressions(policy)) {
     for (const read of expression.reads) reads.push({ read, file: expression.source.file, via: null });
@@ -66,6 +99,7 @@ export function policyReads(context: RuleContext, policy: PolicyModel): PolicyRe
       }
     }
   }
+  memo.set(policy, reads);
   return reads;
 }
 
