@@ -173,8 +173,21 @@ function failsOpen(node: unknown): AlwaysTrue | undefined {
   return undefined;
 }
 
+// The answer depends on the node alone, and several rules ask it of every policy expression.
+const alwaysTrueAnswers = new WeakMap<object, AlwaysTrue | null>();
+
 /** Why an expression lets every row through (or every row when the context is missing), or undefined. */
 export function alwaysTrueReason(node: unknown): AlwaysTrue | undefined {
+  if (typeof node !== 'object' || node === null) return undefined;
+  let answer = alwaysTrueAnswers.get(node);
+  if (answer === undefined) {
+    answer = judgeAlwaysTrue(node) ?? null;
+    alwaysTrueAnswers.set(node, answer);
+  }
+  return answer ?? undefined;
+}
+
+function judgeAlwaysTrue(node: object): AlwaysTrue | undefined {
   const wrapped = unwrapNode(node);
   if (!wrapped) return undefined;
   switch (wrapped.type) {
