@@ -53,18 +53,22 @@ export function namedKey(ctx: ReplayContext, rangeVar: RangeVar | undefined): st
   return foundKey(ctx.model, ctx.path.schemas, rangeVar);
 }
 
-/** Keys of the relations a query reads (CTE names excluded), unqualified names found along `schemas`. */
+/** Keys of the relations a query reads or writes (CTE names excluded), unqualified names found along `schemas`. */
 export function readRelations(model: SchemaModel, schemas: SchemaList, query: unknown): string[] {
   const ctes = new Set<string>();
   walkTree(query, (type, body) => {
     if (type === 'CommonTableExpr' && typeof body.ctename === 'string') ctes.add(body.ctename);
   });
   const keys = new Set<string>();
-  walkTree(query, (type, body) => {
-    if (type !== 'RangeVar') return;
-    if (body.schemaname === undefined && ctes.has(String(body.relname))) return;
-    const key = foundKey(model, schemas, body);
+  const add = (rangeVar: RangeVar | undefined): void => {
+    if (rangeVar?.schemaname === undefined && ctes.has(String(rangeVar?.relname))) return;
+    const key = foundKey(model, schemas, rangeVar);
     if (key) keys.add(key);
+  };
+  walkTree(query, (type, body) => {
+    if (type === 'RangeVar') add(body);
+    // The target of INSERT, UPDATE, DELETE and MERGE is a bare RangeVar field, not a wrapped node.
+    if (type === 'InsertStmt' || type === 'UpdateStmt' || type === 'DeleteStmt' || type === 'MergeStmt') add(body.relation);
   });
   return [...keys];
 }
