@@ -66,8 +66,12 @@ function isArgument(node: TSESTree.Node): boolean {
   return node.parent?.type === AST_NODE_TYPES.CallExpression && node.parent.arguments.includes(node as TSESTree.CallExpressionArgument);
 }
 
-/** A listener that counts the file's query sites; each node is counted once however many rules run it. */
+/**
+ * A listener that counts the file's query sites. Only the first rule to ask for a file gets it (the
+ * others get none): every rule visits every node, so one listener sees them all, once.
+ */
 export function queryCoverageListener(ctx: SqlQueryContext): TSESLint.RuleListener {
+  if (states.has(ctx.sourceCode)) return {};
   const state = stateOf(ctx);
   const count = (node: TSESTree.Node, recognised: boolean): void => {
     state.seen.add(node);
