@@ -8,9 +8,14 @@
 // at most 10% untyped and 5% typed. The target is judged on the CPU time of this process, which
 // other load on the machine does not inflate; wall time is printed beside it. The corpus lives in a
 // temp dir that is deleted afterwards.
-//   npx tsc -b packages/eslint-plugin && node bench/eslint-plugin.bench.mjs
+// The corpus has a migration history named in its tenant-scope.config.json, so require-tenant-scope
+// reads the schema (tenant tables, global ones) through @tenant-scope/sql-lint; the replay is cached
+// per process, so its cost (reported apart) is paid in the warm-up run, once per real ESLint run.
+//   npx tsc -b && node bench/eslint-plugin.bench.mjs
 // Sizes: BENCH_FILES (untyped corpus, default 2000), BENCH_TYPED_FILES (default 600), BENCH_ROUNDS (default 5).
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+// BENCH_SCHEMA=0 leaves the history out; BENCH_PLUGIN=<path to a built index.js> measures another build
+// of the plugin (an older commit's, for a before/after comparison).
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
@@ -19,9 +24,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ESLint } from 'eslint';
 import tseslint from 'typescript-eslint';
-import tenantScope from '../packages/eslint-plugin/dist/index.js';
-
 const repoDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+const pluginEntry = process.env.BENCH_PLUGIN ?? join(repoDir, 'packages/eslint-plugin/dist/index.js');
+const { default: tenantScope } = await import(pathToFileURL(pluginEntry).href);
+const SCHEMA = process.env.BENCH_SCHEMA !== '0';
 const FILES = Number(process.env.BENCH_FILES ?? 2000);
 const TYPED_FILES = Number(process.env.BENCH_TYPED_FILES ?? 600);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -31,7 +37,7 @@ setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc');
 
 // The analyzer instance the plugin uses, so each run starts with a cold SQL analysis cache.
-const requireFromPlugin = createRequire(join(repoDir, 'packages/eslint-plugin/package.json'));
+const requireFromPlugin = createRequire(pluginEntry);
 const { clearAnalysisCache } = await import(pathToFileURL(requireFromPlugin.resolve('@tenant-scope/sql-analyzer')).href);
 
 // ---------------------------------------------------------------------------------------------
@@ -329,6 +335,17 @@ const mistakes = [
   await pool.query('SET search_path = ' + schema);
 }
 `,
+  // Pool queries that need no tenant: with the schema they are parsed, judged global and not reported.
+  () => `export async function health(): Promise<boolean> {
+  const { rows } = await pool.query('select 1 as ok');
+  return rows[0]?.ok === 1;
+}
+`,
+  () => `export async function planNames(): Promise<unknown[]> {
+  const { rows } = await pool.query('select p.id, p.name from plans p join countries c on c.code = p.country order by p.name');
+  return rows;
+}
+`,
   (d) => `export async function unscoped(): Promise<unknown[]> {
   const { rows } = await pool.query('SELECT * FROM ${d.table} ORDER BY created_at DESC LIMIT 10');
   return rows;
@@ -406,6 +423,33 @@ const folders = new Map([
   [knexFile, 'search'],
 ]);
 
+/** The migration history: one tenant table per domain (RLS and a tenant column), two global lookup tables, a view and a function. */
+function migrations() {
+  const tenant = domains.map(
+    (d) => `create table ${d.table} (
+  id uuid primary key default gen_random_uuid(),
+  tenant_id uuid not null,
+${d.columns.map((c) => `  ${c} text,`).join('\n')}
+  archived_at timestamptz,
+  updated_at timestamptz,
+  created_at timestamptz not null default now()
+);
+alter table ${d.table} enable row level security;
+alter table ${d.table} force row level security;
+create policy ${d.table}_tenant on ${d.table} using (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid);
+`,
+  );
+  return {
+    'db/migrations/001_tenant_tables.sql': tenant.join('\n'),
+    'db/migrations/002_global_tables.sql': `create table countries (code text primary key, name text not null);
+create table plans (id int primary key, name text not null, country text references countries (code));
+create view plan_names as select p.name, c.name as country from plans p join countries c on c.code = p.country;
+create function open_invoices() returns bigint language sql stable as $$ select count(*) from invoices where status = 'open' $$;
+`,
+    'tenant-scope.config.json': JSON.stringify({ contextGucs: ['app.tenant_id'], migrations: ['db/migrations'] }, null, 2),
+  };
+}
+
 /** Writes a project of `count` files (plus db.ts, sql.ts, vendor.d.ts and a tsconfig.json); returns its line count. */
 function writeCorpus(dir, count) {
   let lines = 0;
@@ -426,6 +470,7 @@ function writeCorpus(dir, count) {
     }
     write(`src/${folders.get(kind)}/${d.table}-${i}.ts`, text);
   }
+  if (SCHEMA) for (const [path, text] of Object.entries(migrations())) write(path, text);
   write('package.json', JSON.stringify({ name: 'bench-corpus', private: true, type: 'module' }, null, 2));
   write(
     'tsconfig.json',
@@ -545,16 +590,35 @@ async function profile(dir, pair) {
   for (const [rule, t] of ours.sort((a, b) => b[1] - a[1])) console.log(`    ${rule.padEnd(42)} ${t.toFixed(1).padStart(8)} ms`);
 }
 
+/** The replay of the corpus's history, apart from the lint runs: cold (read, hash, replay) and the replay alone. */
+async function schemaCost(dir) {
+  const sqlLint = await import(pathToFileURL(requireFromPlugin.resolve('@tenant-scope/sql-lint')).href);
+  const start = performance.now();
+  const schema = sqlLint.loadTenantSchema(dir);
+  const cold = performance.now() - start;
+  const files = readdirSync(join(dir, 'db/migrations')).sort().map((name) => ({ path: name, text: readFileSync(join(dir, 'db/migrations', name), 'utf8') }));
+  const replays = [];
+  for (let i = 0; i < 5; i++) replays.push(sqlLint.tenantSchemaOf(files, { migrations: ['db/migrations'] }).buildMs);
+  const again = performance.now();
+  sqlLint.loadTenantSchema(dir);
+  const cached = performance.now() - again;
+  console.log(
+    `schema model (${schema.migrationFiles} migration files): first load ${cold.toFixed(0)} ms (read, hash, replay; once per process), ` +
+      `replay alone median ${median(replays).toFixed(1)} ms, a cached load (read and hash only, at most once a second) ${cached.toFixed(1)} ms`,
+  );
+}
+
 const root = mkdtempSync(join(tmpdir(), 'tenant-scope-eslint-bench-'));
 try {
   const untypedDir = join(root, 'untyped');
   const typedDir = join(root, 'typed');
   const untypedLines = writeCorpus(untypedDir, FILES);
   const typedLines = writeCorpus(typedDir, TYPED_FILES);
-  console.log(`@tenant-scope/eslint-plugin on ESLint ${ESLint.version}, typescript-eslint, Node ${process.version}`);
+  console.log(`@tenant-scope/eslint-plugin (${pluginEntry === join(repoDir, 'packages/eslint-plugin/dist/index.js') ? 'this checkout' : pluginEntry}) on ESLint ${ESLint.version}, typescript-eslint, Node ${process.version}; schema: ${SCHEMA ? 'db/migrations in tenant-scope.config.json' : 'none'}`);
   console.log(`corpus: ${FILES} files (${untypedLines} lines) untyped; ${TYPED_FILES} files (${typedLines} lines) typed, a smaller corpus because type-checked runs are slow`);
   console.log(`${ROUNDS} timed rounds per config after one warm-up run each, alternating; cache: false; a full GC and a cleared SQL analysis cache before every run`);
 
+  if (SCHEMA) await schemaCost(untypedDir);
   const started = performance.now();
   const untyped = configs(untypedDir).untyped;
   const untypedRatio = await compare(`untyped (recommended)`, untypedDir, untyped, 1.1);
