@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { pgbouncerAvailability, startPostgres, type PostgresServer } from '@tenant-scope/pg-harness';
+import { pgbouncerAvailability, postgresSystemUser, startPostgres, type PostgresServer, type SystemUser } from '@tenant-scope/pg-harness';
 import { initAnalyzer } from '@tenant-scope/sql-analyzer';
 import ajvDraft04 from 'ajv-draft-04';
 import ajvFormats from 'ajv-formats';
@@ -252,9 +252,10 @@ describe('formats', () => {
 });
 
 describe('the CLI', () => {
-  function run(args: string[], cwd = example): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  function run(args: string[], cwd = example, asUser?: SystemUser): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
-      const child = spawn(process.execPath, [cli, ...args], { cwd });
+      const user = asUser ? { uid: asUser.uid, gid: asUser.gid } : {};
+      const child = spawn(process.execPath, [cli, ...args], { cwd, ...user });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -314,16 +315,21 @@ describe('the CLI', () => {
     await gate.end();
   });
 
-  test('without --database-url: an embedded server, or a clear refusal as root', async () => {
-    const result = await run(['prove', 'migrations', '--format', 'json']);
-    if (process.getuid?.() === 0) {
-      expect(result.code).toBe(2);
-      expect(result.stdout).toBe('[]\n');
-      expect(result.stderr).toContain('PostgreSQL refuses to run as root, so prove cannot start its embedded server');
-    } else {
-      expect(result.code).toBe(0);
-      expect((JSON.parse(result.stdout) as ProveEntry[]).every((e) => e.outcome === 'isolated')).toBe(true);
+  test('without --database-url: an embedded server proves the correct example clean (as root: a clear refusal first)', async () => {
+    const asUser = postgresSystemUser();
+    if (asUser) {
+      const refused = await run(['prove', 'migrations', '--format', 'json']);
+      expect(refused.code).toBe(2);
+      expect(refused.stdout).toBe('[]\n');
+      expect(refused.stderr).toContain('PostgreSQL refuses to run as root, so prove cannot start its embedded server');
     }
+    // As root (CI) the run goes as the unprivileged account the harness runs PostgreSQL as.
+    const result = await run(['prove', 'migrations', '--format', 'json'], example, asUser);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const entries = JSON.parse(result.stdout) as ProveEntry[];
+    expect(entries.length).toBeGreaterThan(0);
+    expect(entries.filter((e) => e.outcome !== 'isolated')).toEqual([]);
   });
 
   test('a history that does not apply exits 2 with the failing statement', async () => {
