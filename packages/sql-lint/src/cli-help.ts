@@ -47,10 +47,11 @@ Run \`tenant-scope lint --help\` or \`tenant-scope audit --help\` for each comma
 ${EXIT_CODES}
 `;
 
-export const LINT_HELP = `Usage: tenant-scope lint [options] <file|dir|glob|->...
+export const LINT_HELP = `Usage: tenant-scope lint [options] [<file|dir|glob|->...]
 
 Lints a migration history: every .sql file below a directory (symbolic links followed),
-each file or glob given, or SQL read from standard input (\`-\`). Files are applied in the
+each file or glob given, or SQL read from standard input (\`-\`). Without paths, the
+configuration's "migrations" folders are linted. Files are applied in the
 order their migration tool uses (see the migrations CI guide); "down" migrations are left out.
 Files larger than 8 MB are refused; a statement nested too deeply to analyze is reported as
 \`unanalyzable\` and the rest is still linted.

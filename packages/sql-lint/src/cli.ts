@@ -7,7 +7,7 @@
  */
 import { displayPath } from './display-path.js';
 import { readFileSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initAnalyzer } from '@tenant-scope/sql-analyzer';
 import picomatch from 'picomatch';
@@ -197,14 +197,18 @@ async function run(argv: string[]): Promise<{ outcome: Outcome; code: number; wr
     return { outcome: { findings: result.findings, texts: result.texts, rules, problems: [] }, code: exitCodeFor(result.findings, maxWarnings) };
   }
 
-  if (inputs.length === 0) throw new UsageError('lint needs at least one file, directory, glob or - (standard input)');
+  // Without paths, the configuration's `migrations` (relative to the configuration's folder) is the history.
+  const configured = inputs.length === 0 ? loaded.config.migrations : undefined;
+  const configBase = loaded.path === null ? configDir : dirname(resolve(cwd, loaded.path.replace(/#tenant-scope$/, '')));
+  const paths = configured ? configured.map((m) => relative(cwd, resolve(configBase, m)) || '.') : inputs;
+  if (paths.length === 0) throw new UsageError('lint needs at least one file, directory, glob or - (standard input), or "migrations" in the configuration');
   const { ignore, ...config } = loaded.config;
   // `ignore` patterns are relative to the directory of the configuration. An ignored file is still
   // replayed when it can be read (what it creates exists for later files), but a file that cannot
   // be read (binary, too large, unreadable) is no problem when it is ignored.
   const matcher = ignore && ignore.length > 0 ? picomatch(ignore, { dot: true }) : null;
   const isIgnored = matcher ? (path: string) => matcher(relative(configDir, resolve(cwd, path)).split('\\').join('/')) : () => false;
-  const list = collectMigrationFiles(inputs, cwd, isIgnored);
+  const list = collectMigrationFiles(paths, cwd, isIgnored);
   const problems = list.problems.filter((p) => !isIgnored(p.location));
   const files: { path: string; text: string }[] = [];
   for (const path of list.files) {

@@ -55,6 +55,19 @@ describe('tenant-scope lint', () => {
     expect(result.code).toBe(1);
   });
 
+  test('without paths, lints the configuration\'s "migrations", found up the tree and relative to its folder', () => {
+    const dir = project({
+      'tenant-scope.config.json': JSON.stringify({ migrations: ['db/migrations'] }),
+      'db/migrations/1_orders.sql': safeOrders,
+      'db/migrations/2_disable.sql': 'alter table orders disable row level security;\n',
+      'db/seeds/unrelated.sql': 'create table seeds (tenant_id uuid);\n',
+      'src/app/.keep': '',
+    });
+    const result = run(join(dir, 'src', 'app'), 'lint', '--format', 'json');
+    expect(locations(result.stdout)).toEqual(['../../db/migrations/2_disable.sql:1:1 rls-weakened']);
+    expect(result.code).toBe(1);
+  });
+
   test('reads Flyway, Prisma and Supabase layouts; Flyway undo files are not history', () => {
     const flyway = project({
       'db/V1__orders.sql': 'create table orders (id bigint primary key, tenant_id uuid not null);\n',
@@ -186,7 +199,7 @@ describe('tenant-scope lint', () => {
   });
 
   test.each([
-    [['lint'], 'lint needs at least one file, directory, glob or - (standard input)'],
+    [['lint'], 'lint needs at least one file, directory, glob or - (standard input), or "migrations" in the configuration'],
     [['lint', 'm', '--format', 'xml'], 'unknown --format "xml"'],
     [['lint', 'm', '--max-warnings', 'many'], '--max-warnings needs a whole number, got "many"'],
     [['frobnicate'], 'unknown command "frobnicate"'],
