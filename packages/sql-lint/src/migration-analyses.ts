@@ -23,9 +23,12 @@ export interface AnalysisOptions {
 /**
  * Text (UTF-16 code units) below which `auto` analyzes on this thread. Each worker loads its own
  * parser and warms it up (about 0.15 s of CPU), and every tree it sends back is serialized and
- * parsed again; on two CPUs that is repaid at about 1 MB of SQL (bench/sql-lint.bench.mjs).
+ * parsed again, while the replay and the rules stay on the main thread. On an idle two-CPU machine
+ * (bench/sql-lint.bench.mjs, 2026-11-28) workers lost at 10,000 and 50,000 statements (about 1.3 and
+ * 6.5 MB: 1.22 s against 1.08 s, 2.63 s against 2.26 s) and won at 200,000 (about 26 MB: 7.09 s
+ * against 7.89 s), so `auto` starts them from 16 MB.
  */
-export const PARALLEL_THRESHOLD = 1024 * 1024;
+export const PARALLEL_THRESHOLD = 16 * 1024 * 1024;
 
 /**
  * The analyses of `texts`: call the returned function once with each index, in order. Workers
