@@ -58,8 +58,9 @@ Files larger than 8 MB are refused; a statement nested too deeply to analyze is 
 
 Options:
   --cache        keep each file's parse on disk and reuse it while the file's text (and the
-                 tool) stay the same, so a re-run parses only the files that changed. The
-                 findings are the same as without it; the cache is safe to delete
+                 tool) stay the same, so a re-run parses only the files that changed, and a
+                 re-run with nothing changed reads the last findings. The findings are the
+                 same as without it; the cache is safe to delete
   --cache-location <dir>
                  where --cache keeps its entries (default: .tenant-scope-cache in the current
                  directory)

@@ -19,7 +19,7 @@ import { formatGithub } from './format-github.js';
 import { formatPretty } from './format-pretty.js';
 import { formatSarif } from './format-sarif.js';
 import type { ToolNotification } from './format-sarif.js';
-import { knownRuleIds, lintSqlAsync, sortFindings } from './lint-sql.js';
+import { knownRuleIds, lintSqlFindings, sortFindings } from './lint-sql.js';
 import type { Finding } from './lint-sql.js';
 import { loadLintConfig } from './load-config.js';
 import { collectMigrationFiles, STDIN_PATH } from './migration-files.js';
@@ -218,7 +218,7 @@ async function run(argv: string[]): Promise<{ outcome: Outcome; code: number; wr
   }
   if (problems.length > 0) return { outcome: { ...empty(), problems }, code: 2 };
   const cacheLocation = values.cache ? resolve(cwd, values['cache-location'] ?? DEFAULT_CACHE_LOCATION) : undefined;
-  const result = await lintSqlAsync({ files, config, concurrency: parsers, cacheLocation });
+  const result = await lintSqlFindings({ files, config, concurrency: parsers, cacheLocation });
   if (result.configProblem) return { outcome: { ...empty(), problems: [result.configProblem] }, code: 2 };
   const findings = result.findings.filter((f) => f.file === STDIN_NAME || !isIgnored(f.file));
   // Where the migration tool's order is not clear (migration-order.ts): one warning per file or journal.

@@ -7,6 +7,7 @@ import picomatch from 'picomatch';
 import type { AppRoleAccess } from './app-role-access.js';
 import { auditRules } from './audit-rules.js';
 import { analyzeMigrations } from './migration-analyses.js';
+import { openLintRunCache } from './lint-run-cache.js';
 import type { AnalysisOptions } from './migration-analyses.js';
 import { buildSchemaModel, replayAnalyzedFile } from './model/replay.js';
 import type { ParsedFile, SqlFile } from './model/replay.js';
@@ -295,13 +296,36 @@ export interface LintSqlAsyncOptions extends LintSqlOptions, AnalysisOptions {}
 export async function lintSqlAsync(options: LintSqlAsyncOptions): Promise<LintSqlResult> {
   const prepared = prepareHistory(options);
   if (!('history' in prepared)) return prepared;
+  return lintPrepared(prepared, options);
+}
+
+async function lintPrepared(prepared: PreparedHistory, options: AnalysisOptions): Promise<LintSqlResult> {
   const { history, config } = prepared;
-  const analysisOf = analyzeMigrations(
+  const analyses = analyzeMigrations(
     history.map((f) => f.text),
     options,
   );
   const model = emptySchemaModel();
   const parsed: ParsedFile[] = [];
-  for (const [i, file] of history.entries()) parsed.push(replayAnalyzedFile(model, file, await analysisOf(i), { searchPath: config.searchPath }));
+  for (const [i, file] of history.entries()) parsed.push(replayAnalyzedFile(model, file, await analyses.analysisOf(i), { searchPath: config.searchPath }));
+  analyses.done();
   return judgeHistory(prepared, model, parsed);
+}
+
+/**
+ * The findings of `lintSqlAsync` (what the CLI's `lint` prints). With `cacheLocation`, a history
+ * linted before with the same configuration and the same tool (every file's path and text the
+ * same, in the same order) gives the findings stored then, without a replay; any other is linted
+ * and its findings stored. With `extraRules` nothing is stored (their code is not part of the key).
+ */
+export async function lintSqlFindings(options: LintSqlAsyncOptions): Promise<Pick<LintSqlResult, 'findings' | 'configProblem'>> {
+  const prepared = prepareHistory(options);
+  if (!('history' in prepared)) return prepared;
+  const runs = options.cacheLocation !== undefined && prepared.extraRules.length === 0 ? openLintRunCache(options.cacheLocation) : null;
+  const key = runs?.keyOf(prepared.config, prepared.history) ?? null;
+  const stored = key === null ? undefined : runs?.read(key);
+  if (stored) return { findings: stored, configProblem: null };
+  const { findings, configProblem } = await lintPrepared(prepared, options);
+  if (key !== null) runs?.write(key, findings);
+  return { findings, configProblem };
 }

@@ -30,13 +30,20 @@ export interface AnalysisOptions {
  */
 export const PARALLEL_THRESHOLD = 16 * 1024 * 1024;
 
+/** The analyses of a run's files, and the end of the run. */
+export interface MigrationAnalyses {
+  /** The analysis of the file at `index`: call it once for each index, in order. */
+  analysisOf(index: number): Promise<MigrationAnalysis>;
+  /** Called once every analysis is read: removes cache entries no longer used (see `prune`). */
+  done(): void;
+}
+
 /**
- * The analyses of `texts`: call the returned function once with each index, in order. Workers
- * answer as soon as they can, and their JSON is parsed when asked for; cached analyses and the
- * others are read or made when asked for. So a caller replaying file by file holds the trees of
- * one file at a time, not of the whole history.
+ * The analyses of `texts`. Workers answer as soon as they can, and their JSON is parsed when asked
+ * for; cached analyses and the others are read or made when asked for. So a caller replaying file
+ * by file holds the trees of one file at a time, not of the whole history.
  */
-export function analyzeMigrations(texts: readonly string[], options: AnalysisOptions = {}): (index: number) => Promise<MigrationAnalysis> {
+export function analyzeMigrations(texts: readonly string[], options: AnalysisOptions = {}): MigrationAnalyses {
   const cache = options.cacheLocation === undefined ? null : openMigrationAnalysisCache(options.cacheLocation);
   const keys = cache ? texts.map((text) => cache.keyOf(text)) : [];
   const stored = cache?.keys() ?? new Set<string>();
@@ -62,15 +69,20 @@ export function analyzeMigrations(texts: readonly string[], options: AnalysisOpt
       });
     });
   }
-  return async (i) => {
-    const answer = fromWorkers[i];
-    if (answer) {
-      fromWorkers[i] = undefined;
-      const json = await answer;
-      // A text no worker could answer is analyzed here, where it fails as it would without workers.
-      return json === null ? here(i) : (JSON.parse(json) as MigrationAnalysis);
-    }
-    // An entry that cannot be read (removed since, corrupt) is analyzed again.
-    return (stored.has(keys[i] as string) ? cache?.read(keys[i] as string) : undefined) ?? here(i);
+  return {
+    async analysisOf(i) {
+      const answer = fromWorkers[i];
+      if (answer) {
+        fromWorkers[i] = undefined;
+        const json = await answer;
+        // A text no worker could answer is analyzed here, where it fails as it would without workers.
+        return json === null ? here(i) : (JSON.parse(json) as MigrationAnalysis);
+      }
+      // An entry that cannot be read (removed since, corrupt) is analyzed again.
+      return (stored.has(keys[i] as string) ? cache?.read(keys[i] as string) : undefined) ?? here(i);
+    },
+    done() {
+      cache?.prune(new Set(keys));
+    },
   };
 }

@@ -3,10 +3,11 @@
  * text and of the code that analyzed it. Nothing in it depends on the configuration or on the
  * other files (the model replay and the rules always run), so an entry is either right or absent.
  * The directory is safe to delete; an entry that cannot be read or parsed is analyzed again and
- * rewritten; a cache that cannot be written only costs the time it would have saved.
+ * rewritten; a cache that cannot be written only costs the time it would have saved. Entries no
+ * run has used lately are removed (`prune`), so the directory stays within a few times the history.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,11 +28,11 @@ function scriptsUnder(dir: string): string[] {
 let codeStamp: string | undefined;
 
 /**
- * What an entry's validity depends on besides the text: the built code of this package and of the
- * analyzer (hashed, so a rebuilt or upgraded tool never reads an older tool's entries) and the
+ * What an entry's validity depends on besides its inputs: the built code of this package and of
+ * the analyzer (hashed, so a rebuilt or upgraded tool never reads an older tool's entries) and the
  * parser's version.
  */
-function analyzerCodeStamp(): string {
+export function toolCodeStamp(): string {
   if (codeStamp !== undefined) return codeStamp;
   const require = createRequire(import.meta.url);
   const analyzerDir = dirname(require.resolve('@tenant-scope/sql-analyzer'));
@@ -67,11 +68,48 @@ export interface MigrationAnalysisCache {
   read(key: string): MigrationAnalysis | undefined;
   /** Stores an analysis given as JSON; failures are ignored. */
   write(key: string, json: string): void;
+  /**
+   * Once a run is done with the cache: when it holds many more entries than the run used (`used`,
+   * the keys of its texts), removes the others, and leftovers of writers that stopped halfway.
+   */
+  prune(used: ReadonlySet<string>): void;
+}
+
+/** The name of an analysis entry: a SHA-256 in hex. */
+const ENTRY_NAME = /^[0-9a-f]{64}\.json$/;
+
+/** Entries kept beyond the ones a run used, before the others are removed. */
+const SPARE_ENTRIES = 64;
+
+/** A half-written entry older than this was left by a writer that stopped. */
+const STALE_PARTIAL_MS = 10 * 60 * 1000;
+
+/** Removes a file of the cache; another run may have removed it first. */
+function remove(path: string): void {
+  rmSync(path, { force: true });
+}
+
+/**
+ * Keeps the cache bounded: entries the run did not use go once there are more of them than it used
+ * (plus a few), so a cache shared by branches with the same history keeps both versions of a file
+ * while edits do not pile up. Partial files are removed once they are old.
+ */
+function pruneEntries(location: string, used: ReadonlySet<string>): void {
+  const names = readdirSync(location);
+  const unused = names.filter((name) => ENTRY_NAME.test(name) && !used.has(name.slice(0, -'.json'.length)));
+  if (unused.length > used.size + SPARE_ENTRIES) for (const name of unused) remove(join(location, name));
+  const now = Date.now();
+  for (const name of names) {
+    if (!name.endsWith('.tmp')) continue;
+    const path = join(location, name);
+    const modified = statSync(path, { throwIfNoEntry: false })?.mtimeMs;
+    if (modified !== undefined && now - modified > STALE_PARTIAL_MS) remove(path);
+  }
 }
 
 /** Opens (without creating) the cache in `location`. */
 export function openMigrationAnalysisCache(location: string): MigrationAnalysisCache {
-  const stamp = analyzerCodeStamp();
+  const stamp = toolCodeStamp();
   let created = false;
   return {
     keyOf: (text) => createHash('sha256').update(stamp).update('\n').update(text).digest('hex'),
@@ -100,6 +138,13 @@ export function openMigrationAnalysisCache(location: string): MigrationAnalysisC
         renameSync(partial, join(location, `${key}.json`));
       } catch {
         // The cache is an optimisation: a location that cannot be written leaves the run as it is.
+      }
+    },
+    prune(used) {
+      try {
+        pruneEntries(location, used);
+      } catch {
+        // A directory that cannot be listed or changed keeps its entries: only space is lost.
       }
     },
   };

@@ -6,12 +6,12 @@
  * as the CLI runs it: the workers load `dist/migration-analysis-worker.js`.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initAnalyzer } from '@tenant-scope/sql-analyzer';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { lintSql, lintSqlAsync } from '../dist/lint-sql.js';
+import { lintSql, lintSqlAsync, lintSqlFindings } from '../dist/lint-sql.js';
 import type { LintConfig, SqlFile } from '../dist/index.js';
 import { analyzeMigration } from '../dist/migration-analysis.js';
 import { analyzeMigrations } from '../dist/migration-analyses.js';
@@ -49,6 +49,8 @@ let caches = 0;
 const freshCache = (): string => join(temp, `cache-${++caches}`);
 /** The entries of a cache directory with their modification times. */
 const entries = (dir: string): Map<string, number> => new Map(readdirSync(dir).map((name) => [name, statSync(join(dir, name)).mtimeMs]));
+/** The whole-run entries of a cache directory. */
+const runEntries = (dir: string): string[] => readdirSync(dir).filter((name) => /^run-[0-9a-f]{64}\.json$/.test(name));
 
 /** The history with `text` added at the end of its middle file (the edit a re-run follows). */
 function edited(files: readonly SqlFile[], text: string): SqlFile[] {
@@ -99,7 +101,11 @@ describe('worker threads', () => {
       expect(parallel.stdout).toBe(single.stdout);
       const cached = [run('2', '--cache'), run('off', '--cache')];
       expect(cached.map((r) => r.stdout)).toEqual([single.stdout, single.stdout]);
-      expect(readdirSync(join(dir, '.tenant-scope-cache'))).toHaveLength(3);
+      // One entry per file, and one for the whole run (which the second run read).
+      const names = readdirSync(join(dir, '.tenant-scope-cache'));
+      expect(names.filter((name) => /^[0-9a-f]{64}\.json$/.test(name))).toHaveLength(3);
+      expect(names.filter((name) => /^run-[0-9a-f]{64}\.json$/.test(name))).toHaveLength(1);
+      expect(names).toHaveLength(4);
     }
   });
 });
@@ -113,9 +119,9 @@ describe('--cache', () => {
     const cache = freshCache();
     const texts = [...new Set(cases.flatMap((c) => c.files.map((f) => upMigrationText(f.text))))];
     expect(texts.length).toBeGreaterThan(300);
-    const analysisOf = analyzeMigrations(texts, { concurrency: 2, cacheLocation: cache });
+    const analyses = analyzeMigrations(texts, { concurrency: 2, cacheLocation: cache });
     for (const [i, text] of texts.entries()) {
-      expect(JSON.stringify(await analysisOf(i))).toBe(JSON.stringify(analyzeMigration(text)));
+      expect(JSON.stringify(await analyses.analysisOf(i))).toBe(JSON.stringify(analyzeMigration(text)));
     }
     expect(entries(cache).size).toBe(texts.length);
     for (const fixture of cases) {
@@ -126,6 +132,69 @@ describe('--cache', () => {
       const afterEdit = await lintSqlAsync({ files: changed, config, concurrency: 'off', cacheLocation: cache });
       expect(rendered(afterEdit), fixture.name).toBe(rendered(lintSql({ files: changed, config })));
     }
+  });
+
+  test('whole runs: every fixture case linted again gives the same findings from its run entry', async () => {
+    const cache = freshCache();
+    for (const fixture of cases) {
+      const { files, config } = fixture;
+      const expected = rendered(lintSql({ files, config }));
+      expect(rendered(await lintSqlFindings({ files, config, concurrency: 'off', cacheLocation: cache })), fixture.name).toBe(expected);
+      expect(rendered(await lintSqlFindings({ files, config, concurrency: 'off', cacheLocation: cache })), fixture.name).toBe(expected);
+    }
+    // The newest eight run entries are kept.
+    expect(runEntries(cache)).toHaveLength(8);
+  });
+
+  test('whole runs: a stored run is read only for the same inputs; a damaged run entry is ignored', async () => {
+    const cache = freshCache();
+    const { files, config } = cases.find((c) => c.kind === 'invalid' && c.files.length > 2) as { files: SqlFile[]; config: LintConfig };
+    await lintSqlFindings({ files, config, cacheLocation: cache });
+    const stored = join(cache, runEntries(cache)[0] as string);
+    // A stored run is read: a forged entry shows it (and never happens without a change to the cache directory).
+    const forged = [{ file: 'forged.sql', line: 1, column: 1, endLine: 1, endColumn: 2, ruleId: 'rls-not-enabled', severity: 'error', message: 'forged' }];
+    writeFileSync(stored, JSON.stringify(forged));
+    expect((await lintSqlFindings({ files, config, cacheLocation: cache })).findings).toEqual(forged);
+    // Any change of input is another run: a rule switched off, another path, an edited file, another order.
+    const single = lintSql({ files, config });
+    const ruleOff = { ...config, rules: { ...config.rules, [single.findings[0]?.ruleId as string]: 'off' as const } };
+    const renamed = files.map((f, i) => (i === 0 ? { ...f, path: `renamed/${f.path}` } : f));
+    const changed = edited(files, 'create table added_by_edit (id int);');
+    const reordered = [files[1], files[0], ...files.slice(2)] as SqlFile[];
+    for (const [name, run] of [['rule off', { files, config: ruleOff }], ['renamed', { files: renamed, config }], ['edited', { files: changed, config }], ['reordered', { files: reordered, config }]] as const) {
+      expect(rendered(await lintSqlFindings({ ...run, cacheLocation: cache })), name).toBe(rendered(lintSql(run)));
+    }
+    // A damaged entry, or one that is not a list of findings, is ignored (and rewritten).
+    for (const damage of ['[{"file": "a.sql", "line": 1', '{"findings": []}', '[{"file": "a.sql"}]', '']) {
+      writeFileSync(stored, damage);
+      expect(rendered(await lintSqlFindings({ files, config, cacheLocation: cache }))).toBe(rendered(single));
+      expect(JSON.parse(readFileSync(stored, 'utf8'))).toEqual(single.findings);
+    }
+  });
+
+  test('entries no run used are removed once they outnumber the used ones by more than 64; old partial files too', async () => {
+    const cache = freshCache();
+    const fixture = cases.find((c) => c.kind === 'invalid' && c.files.length > 2) as { files: SqlFile[]; config: LintConfig };
+    const { files, config } = fixture;
+    await lintSqlAsync({ files, config, concurrency: 'off', cacheLocation: cache });
+    const used = [...entries(cache).keys()];
+    expect(used).toHaveLength(new Set(files.map((f) => upMigrationText(f.text))).size);
+    const stale = (i: number): string => `${String(i).padStart(64, '0')}.json`;
+    const old = Date.now() / 1000 - 3600;
+    for (let i = 0; i < used.length + 64; i++) writeFileSync(join(cache, stale(i)), '{}');
+    writeFileSync(join(cache, 'a.1.tmp'), '{');
+    writeFileSync(join(cache, 'b.2.tmp'), '{');
+    utimesSync(join(cache, 'b.2.tmp'), old, old);
+    writeFileSync(join(cache, 'notes.txt'), 'kept');
+    // As many unused entries as used ones plus 64: all kept; the partial file of an hour ago is not.
+    await lintSqlAsync({ files, config, concurrency: 'off', cacheLocation: cache });
+    expect(readdirSync(cache).sort()).toEqual([...used, ...Array.from({ length: used.length + 64 }, (_, i) => stale(i)), 'a.1.tmp', 'notes.txt'].sort());
+    // One more: every unused entry goes, the used ones stay untouched.
+    writeFileSync(join(cache, stale(used.length + 64)), '{}');
+    const before = entries(cache);
+    expect(rendered(await lintSqlAsync({ files, config, concurrency: 'off', cacheLocation: cache }))).toBe(rendered(lintSql({ files, config })));
+    expect(readdirSync(cache).sort()).toEqual([...used, 'a.1.tmp', 'notes.txt'].sort());
+    for (const name of used) expect(entries(cache).get(name)).toBe(before.get(name));
   });
 
   test.skipIf(!corpus).each(corpusRepos)('%s: on workers, then cold, warm, and after one edit and one corrupt entry', async (name) => {
