@@ -14,8 +14,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { pgbouncerAvailability, startPgBouncer, startPostgres } from '../packages/pg-harness/dist/index.js';
 import { createTenantScope } from '../packages/guard/dist/index.js';
-import { statementBatchFactory } from '../packages/guard/dist/statement-batch.js';
-import { enterSql, SESSION_STATE_PROBE_SQL, sessionCheckSql, verifySql } from '../packages/guard/dist/transaction-sql.js';
+import { enterSql, quoteLiteral, SESSION_STATE_PROBE_SQL, sessionCheckSql, verifySql } from '../packages/guard/dist/transaction-sql.js';
 import { startDelayProxy } from './delay-proxy.mjs';
 
 const CONCURRENCY = 32;
@@ -147,36 +146,30 @@ async function benchTarget(label, connectionString) {
 }
 
 /**
- * What each check costs: one connection, one transaction after another, each sent as one batch
- * (BEGIN, the statements, one Sync), so that only the statements differ. µs per transaction, the
- * best of three interleaved rounds.
+ * What each check costs: one connection, one transaction after another, each sent as one
+ * simple-protocol message (BEGIN, the statements, COMMIT), so that only the statements differ.
+ * µs per transaction, the best of three interleaved rounds.
  */
 async function checkCosts(connectionString) {
   const client = new pg.Client({ connectionString });
   await client.connect();
-  const makeBatch = statementBatchFactory(client);
-  const tenant = TENANTS[0];
   const gucs = ['app.tenant_id'];
+  const value = quoteLiteral(TENANTS[0]);
   const path = (await client.query(`select current_setting('search_path') as path`)).rows[0].path;
-  const enter = { text: enterSql(gucs), values: [tenant, app.user, path] };
-  const verify = { text: verifySql(gucs), values: [tenant] };
-  const commit = { text: 'COMMIT' };
+  const enter = enterSql(gucs, 'BEGIN', { values: [value], login: quoteLiteral(app.user), searchPath: quoteLiteral(path) });
+  const verify = verifySql(gucs, [value]);
   const steps = [
-    ['BEGIN; set_config; COMMIT (the context alone)', [{ text: `select pg_catalog.set_config('app.tenant_id', $1, true)`, values: [tenant] }, commit]],
-    ['the context statement with the arrival checks instead', [enter, commit]],
-    ['+ the check before COMMIT', [enter, verify, commit]],
-    ['+ the session check after COMMIT (warn/throw)', [enter, verify, commit, { text: sessionCheckSql(gucs) }]],
-    ['+ the session-state probe (when a text names HOLD, LISTEN or PREPARE)', [enter, verify, commit, { text: sessionCheckSql(gucs) }, { text: SESSION_STATE_PROBE_SQL }]],
+    ['BEGIN; set_config; COMMIT (the context alone)', `BEGIN; SELECT pg_catalog.set_config('app.tenant_id', ${value}, true); COMMIT`],
+    ['the context statement with the arrival checks instead', `${enter}; COMMIT`],
+    ['+ the check before COMMIT', `${enter}; ${verify}; COMMIT`],
+    ['+ the session check after COMMIT (warn/throw)', `${enter}; ${verify}; COMMIT; ${sessionCheckSql(gucs)}`],
+    ['+ the session-state probe (when a text names HOLD, LISTEN or PREPARE)', `${enter}; ${verify}; COMMIT; ${sessionCheckSql(gucs)}; ${SESSION_STATE_PROBE_SQL}`],
   ];
-  const send = (statements) =>
-    new Promise((resolve, reject) => {
-      client.query(makeBatch([{ text: 'BEGIN' }, ...statements], (outcome) => (outcome.error ? reject(outcome.error) : resolve())));
-    });
   const costs = new Map();
   for (let round = 0; round < 3; round++) {
-    for (const [step, statements] of steps) {
+    for (const [step, text] of steps) {
       const began = performance.now();
-      for (let i = 0; i < CHECK_TRANSACTIONS; i++) await send(statements);
+      for (let i = 0; i < CHECK_TRANSACTIONS; i++) await client.query(text);
       const us = ((performance.now() - began) / CHECK_TRANSACTIONS) * 1000;
       costs.set(step, Math.min(costs.get(step) ?? Infinity, us));
     }
@@ -217,7 +210,7 @@ try {
   for (const [label, url] of targets) await benchTarget(label, url);
   console.log(`\nSummary (tx/s; rtt: median round trip of select 1; a hand-written, b withTenant, c assertions 'throw', d unguarded, e scope.query)`);
   console.table(summary);
-  console.log('\nWhat each check costs the server: one connection, one transaction after another, each one batch (directly)');
+  console.log('\nWhat each check costs the server: one connection, one transaction after another, each one message (directly)');
   console.table(await checkCosts(appUrl.toString()));
 } finally {
   for (const proxy of proxies) await proxy.stop();

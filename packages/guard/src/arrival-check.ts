@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { AssertionMode } from './scope-options.js';
-import { arrivalResetSql, enterSql, TEMP_SCHEMA } from './transaction-sql.js';
+import { arrivalResetSql, enterSql, quoteLiteral, TEMP_SCHEMA } from './transaction-sql.js';
 
 /** How many connections in a row may arrive off before the scope gives up. */
 const ATTEMPTS = 3;
@@ -27,25 +27,29 @@ export interface ArrivalVerdict {
  * done with a connection that arrived off.
  */
 export class ArrivalCheck {
-  private readonly firstEnterSql: string;
-  private readonly knownEnterSql: string;
   /** The search_path of a clean session of this pool; learned from the first clean arrival. */
   searchPath: string | undefined;
 
-  constructor(private readonly gucs: readonly string[]) {
-    this.firstEnterSql = enterSql(gucs, true);
-    this.knownEnterSql = enterSql(gucs);
+  constructor(private readonly gucs: readonly string[]) {}
+
+  /**
+   * The message that starts a transaction on `client`: `begin` and the context statement setting
+   * the quoted `values`, with the pool's login role and the known search_path (the server's
+   * default is read until it is known).
+   */
+  enterSql(client: pg.PoolClient, begin: string, values: readonly string[]): string {
+    const login = this.login(client);
+    return enterSql(this.gucs, begin, {
+      values,
+      login: login === null ? 'NULL' : quoteLiteral(login),
+      searchPath: this.searchPath === undefined ? undefined : quoteLiteral(this.searchPath),
+    });
   }
 
-  /** The context statement: the one that reads the server's default search_path until it is known. */
-  get enterSql(): string {
-    return this.searchPath === undefined ? this.firstEnterSql : this.knownEnterSql;
-  }
-
-  /** The parameters after the context values: the pool's login role and the known search_path. */
-  parameters(client: pg.PoolClient): [string | null, string | null] {
+  /** The pool's login role, as the client knows it. */
+  private login(client: pg.PoolClient): string | null {
     const user = (client as unknown as { user?: unknown }).user;
-    return [typeof user === 'string' && user !== '' ? user : null, this.searchPath ?? null];
+    return typeof user === 'string' && user !== '' ? user : null;
   }
 
   /** Remembers the search_path of a connection that passed the checks (it equals the server's default). */
@@ -58,12 +62,11 @@ export class ArrivalCheck {
    * Ends the failed transaction and closes the session, on the same server connection; reads
    * which checks failed, and which role or database defaults the session starts with, to tell a
    * leak (take another connection) from a default every new session has (fail, and say where it
-   * is). `client` is the connection's, for its login role and for quoting.
+   * is). `client` is the connection's, for its login role.
    */
   async reset(send: (sql: string) => Promise<{ rows: Record<string, unknown>[][] }>, client: pg.PoolClient, mode: AssertionMode, attempt: number): Promise<ArrivalVerdict> {
-    const [login] = this.parameters(client);
-    const quote = (value: string): string => client.escapeLiteral(value);
-    const { rows } = await send(arrivalResetSql(this.gucs, login === null ? null : quote(login), this.searchPath === undefined ? undefined : quote(this.searchPath)));
+    const login = this.login(client);
+    const { rows } = await send(arrivalResetSql(this.gucs, login === null ? null : quoteLiteral(login), this.searchPath === undefined ? undefined : quoteLiteral(this.searchPath)));
     const found = String(rows[1]?.[0]?.reasons ?? '');
     // A temp schema outlives its objects: it counts only when temp objects are still there.
     const tempObjects = rows[1]?.[0]?.temp_objects === true;

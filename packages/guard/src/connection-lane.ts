@@ -1,6 +1,5 @@
 import type pg from 'pg';
 import { recordingQueryFactory } from './recording-query.js';
-import { statementBatchFactory, type BatchOutcome, type BatchStatement } from './statement-batch.js';
 
 export type QueryConfig = string | pg.QueryConfig;
 
@@ -81,69 +80,13 @@ export class ConnectionLane {
     };
   }
 
-  /** BEGIN and the context statement under one Sync (after `parses`, named statements to parse); resolves to the context statement's result. */
-  async enter(begin: string, enter: BatchStatement, parses: readonly BatchStatement[] = []): Promise<pg.QueryResult> {
-    const outcome = await this.batch([...parses, { text: begin }, enter]);
-    if (outcome.error) throw outcome.error;
-    const entered = outcome.results[1];
-    if (!entered) throw new Error('expected the results of BEGIN and the context statement');
-    return entered;
-  }
-
-  /**
-   * Statements under one Sync: the server skips everything after the first error. The outcome
-   * carries that error (the promise rejects only for a value that cannot be sent, before
-   * anything is sent). A client class without its own `Query` gets them as separate queries, in
-   * order: the same outcome (the first error, what completed before it), in more round trips.
-   */
-  batch(statements: readonly BatchStatement[]): Promise<BatchOutcome> {
-    const makeBatch = statementBatchFactory(this.client);
-    if (makeBatch === null) {
-      // Pipelined and corked, so that they still leave in one write.
-      this.setPipeline(true);
-      const uncork = this.cork();
-      try {
-        return this.track(this.oneByOne(statements));
-      } finally {
-        uncork();
-      }
-    }
-    return new Promise((resolve, reject) => {
-      let query: pg.Submittable;
-      try {
-        query = makeBatch(statements, (outcome) => {
-          if (outcome.error) this.lastQueryError = outcome.error;
-          this.settled();
-          resolve(outcome);
-        });
-      } catch (error) {
-        reject(error instanceof Error ? error : new Error(String(error)));
-        return;
-      }
-      this.inFlight++;
-      this.client.query(query);
-    });
-  }
-
-  // Queued at once, in order (node-postgres sends each after the one before it): a statement
-  // after a failed one fails too inside the transaction ("current transaction is aborted"), and a
-  // COMMIT there rolls back.
-  private async oneByOne(statements: readonly BatchStatement[]): Promise<BatchOutcome> {
-    const sent = statements
-      .filter((statement) => !statement.parseOnly)
-      .map(({ text, values, name }) => this.client.query({ text, values: values === undefined ? undefined : [...values], name }));
-    const settled = await Promise.allSettled(sent);
-    const outcome: BatchOutcome = { error: undefined, commands: [], results: [] };
-    for (const one of settled) {
-      if (one.status === 'rejected') {
-        outcome.error = one.reason instanceof Error ? one.reason : new Error(String(one.reason));
-        this.lastQueryError = outcome.error;
-        break;
-      }
-      outcome.commands.push(one.value.command);
-      outcome.results.push(one.value);
-    }
-    return outcome;
+  /** The message that starts the transaction (BEGIN and the context statement); resolves to the context statement's rows. */
+  async enter(text: string): Promise<Record<string, unknown>[]> {
+    const ended = await this.sendRecording(text);
+    if (ended.error) throw ended.error;
+    const rows = ended.rows[1];
+    if (!rows) throw new Error('expected the results of BEGIN and the context statement');
+    return rows;
   }
 
   /** Sends a statement on the connection, counting it in flight (pipeline mode ends when none is). */
@@ -166,6 +109,7 @@ export class ConnectionLane {
     return new Promise((resolve) => {
       this.inFlight++;
       const recorded = factory(text, (error) => {
+        if (error) this.lastQueryError = error;
         this.settled();
         resolve({ error: error ?? undefined, commands: recorded.commands, rows: recorded.rows });
       });

@@ -6,6 +6,7 @@ type QueryCallback = (error: Error | null, results?: pg.QueryResult[]) => void;
 interface QueryBase {
   text: string;
   handleCommandComplete(message: { text?: string }, connection: unknown): void;
+  handleError(error: Error, connection: unknown): void;
 }
 interface QueryConstructor {
   new (text: string, values: unknown[], callback: QueryCallback): QueryBase;
@@ -13,7 +14,10 @@ interface QueryConstructor {
 
 const recorders = new WeakMap<object, RecordingQueryFactory | null>();
 
-/** A simple-protocol query whose completed command tags (`COMMIT`, `SELECT`, …) are kept as they arrive. */
+/**
+ * A simple-protocol query whose completed command tags (`COMMIT`, `SELECT`, …) are kept as they
+ * arrive, and whose error is reported once the server said it is ready again.
+ */
 export interface RecordingQuery {
   query: pg.Submittable;
   /** Tags of the statements that completed, in order; read them when the query failed part way. */
@@ -49,6 +53,21 @@ export function recordingQueryFactory(client: pg.PoolClient): RecordingQueryFact
         const current = (this as unknown as { _result?: { rows?: unknown } })._result?.rows;
         this.statementRows.push(Array.isArray(current) ? [...(current as Record<string, unknown>[])] : []);
         super.handleCommandComplete(message, connection);
+      }
+
+      // A server error arrives before the ReadyForQuery that ends the message; the callback waits
+      // for it, so that the client's transaction status is current when the caller reads it.
+      override handleError(error: Error, connection: unknown): void {
+        const events = connection as Partial<Pick<NodeJS.EventEmitter, 'once' | 'removeListener'>> | undefined;
+        if ((error as { severity?: unknown }).severity === undefined || typeof events?.once !== 'function' || typeof events.removeListener !== 'function') {
+          super.handleError(error, connection);
+          return;
+        }
+        const finish = (): void => {
+          for (const event of ['readyForQuery', 'end', 'error']) events.removeListener?.(event, finish);
+          super.handleError(error, connection);
+        };
+        for (const event of ['readyForQuery', 'end', 'error']) events.once(event, finish);
       }
     }
     factory = (text, callback) => {

@@ -1,11 +1,10 @@
 import type pg from 'pg';
 import type { ArrivalCheck } from './arrival-check.js';
-import { ConnectionLane } from './connection-lane.js';
+import { ConnectionLane, type Ended } from './connection-lane.js';
 import type { AssertionMode, ContextGuc } from './scope-options.js';
-import type { BatchOutcome, BatchStatement } from './statement-batch.js';
 import { statementViolations } from './statement-violations.js';
 import { TenantScopeViolation, type ViolationCode } from './tenant-scope-violation.js';
-import { CLOSE_SESSION_SQL, contextChangedFailure, nonEmptyValues, SESSION_STATE_PROBE_SQL, sessionCheckSql, verifySql } from './transaction-sql.js';
+import { CLOSE_SESSION_SQL, contextChangedFailure, nonEmptyValues, quoteLiteral, SESSION_STATE_PROBE_SQL, sessionCheckSql, verifySql } from './transaction-sql.js';
 
 /** What a transaction needs from the scope that runs it. */
 export interface ScopeRuntime {
@@ -14,8 +13,6 @@ export interface ScopeRuntime {
   readonly gucNames: ReadonlySet<string>;
   readonly keys: readonly string[];
   readonly arrival: ArrivalCheck;
-  /** The check before COMMIT, with the context values as parameters `$1…`. */
-  readonly verifySql: string;
   /** A connection in no transaction from the pool. */
   connect(callSite: Error): Promise<pg.PoolClient>;
   report(violation: TenantScopeViolation): void;
@@ -23,13 +20,11 @@ export interface ScopeRuntime {
   note(message: string): void;
 }
 
+/** Where COMMIT's tag lands in the message of `endText()`, after the check before it. */
+export const COMMIT_AT = 1;
+
 // Words without which no statement's text declares a WITH HOLD cursor, LISTENs or PREPAREs (a DO block included).
 const SESSION_STATE_WORDS = /\b(?:hold|listen|prepare)\b/i;
-
-/** Makes the check before COMMIT of a scope's context settings. */
-export function scopeVerifySql(gucs: readonly ContextGuc[]): string {
-  return verifySql(gucs.map((g) => g.guc));
-}
 
 /**
  * What a tenant transaction (`withTenant`) and a tenant statement (`scope.query`) share: the
@@ -45,6 +40,8 @@ export abstract class ScopeConnection {
   protected firstViolation: TenantScopeViolation | undefined;
   protected outsideReported = false;
   protected values: readonly string[] = [];
+  /** The context values as SQL literals, for the guard's own statements. */
+  protected literals: readonly string[] = [];
   /** RESETs that undo session-level search_path or role changes warn mode let through, sent after COMMIT. */
   private readonly sessionResets = new Set<string>();
   /** Whether a statement's text named WITH HOLD, LISTEN or PREPARE (every mode): then the session is probed after COMMIT. */
@@ -115,9 +112,24 @@ export abstract class ScopeConnection {
     return { retry: true };
   }
 
-  /** The check before COMMIT, bound to the scope's values. */
-  protected verifyStatement(): BatchStatement {
-    return { text: this.runtime.verifySql, values: this.values };
+  /** Takes the scope's context values for this transaction. */
+  protected takeValues(values: readonly string[]): void {
+    this.values = values;
+    this.literals = values.map(quoteLiteral);
+  }
+
+  /** The message that starts the transaction on the current connection: BEGIN and the context statement. */
+  protected enterText(begin: string): string {
+    return this.runtime.arrival.enterSql(this.lane.client, begin, this.literals);
+  }
+
+  /**
+   * The message that ends the transaction: the check before COMMIT, COMMIT (at index
+   * `COMMIT_AT`) and what follows it, one simple-protocol message: the server skips the rest of
+   * it after the first error, so a failed check leaves the transaction open and nothing committed.
+   */
+  protected endText(): string {
+    return [verifySql(this.runtime.gucs.map((g) => g.guc), this.literals), 'COMMIT', ...this.afterEnd()].join('; ');
   }
 
   /** What follows COMMIT or ROLLBACK in the same message: the RESETs of what warn mode let through, the session check (warn/throw), the probe. */
@@ -129,18 +141,18 @@ export abstract class ScopeConnection {
   }
 
   /**
-   * What the end of a batch `[…, check before COMMIT, COMMIT, …afterEnd()]` means, with COMMIT's
-   * tag at `commitAt`: returns when the transaction committed and its session is clean, throws
-   * otherwise (after rolling back and closing the session where the check before COMMIT failed).
+   * What the message of `endText()` did: returns when the transaction committed and its session
+   * is clean, throws otherwise (after rolling back and closing the session where the check before
+   * COMMIT failed).
    */
-  protected async settleCommit(ended: BatchOutcome, commitAt: number): Promise<void> {
+  protected async settleCommit(ended: Ended): Promise<void> {
     if (ended.error === undefined) {
-      if (ended.commands[commitAt] === 'ROLLBACK') throw abortedError(this.lane.lastQueryError);
-      if (this.runtime.mode !== 'off') this.checkSurvivors(ended.results.find((result) => result.fields.some((field) => field.name === 'survived_0'))?.rows[0]);
+      if (ended.commands[COMMIT_AT] === 'ROLLBACK') throw abortedError(this.lane.lastQueryError);
+      if (this.runtime.mode !== 'off') this.checkSurvivors(ended.rows.find((rows) => rows[0] !== undefined && 'survived_0' in rows[0])?.[0]);
       return;
     }
     this.doubt ??= ended.error;
-    if (ended.commands.length > commitAt && ended.commands[commitAt] === 'COMMIT') return this.sessionStateLeft(ended.error);
+    if (ended.commands.length > COMMIT_AT && ended.commands[COMMIT_AT] === 'COMMIT') return this.sessionStateLeft(ended.error);
     const changed = contextChangedFailure(ended.error);
     if (changed === undefined) throw ended.error;
     // Nothing was committed; the failed transaction still holds the server connection: roll back and close it.

@@ -15,7 +15,7 @@ import {
 import { TenantScopeViolation, userStack, type ViolationCode } from './tenant-scope-violation.js';
 import { TenantTransaction } from './tenant-transaction.js';
 import { TenantQuery } from './tenant-query.js';
-import { scopeVerifySql, type ScopeRuntime } from './scope-connection.js';
+import { type ScopeRuntime } from './scope-connection.js';
 import { ArrivalCheck } from './arrival-check.js';
 
 type Frame = { kind: 'tenant'; values: readonly string[]; transaction: TenantTransaction } | { kind: 'without-tenant'; client: pg.PoolClient };
@@ -57,7 +57,6 @@ export class TenantScope<K extends string = string> {
       gucNames: new Set(names),
       keys: this.gucs.map((g) => g.key),
       arrival: new ArrivalCheck(names),
-      verifySql: scopeVerifySql(this.gucs),
       connect: (callSite) => this.checkout(callSite),
       report: (violation) => this.report(violation),
       note: (message) => {

@@ -63,7 +63,7 @@ export class TenantTransaction extends ScopeConnection {
 
   /** Runs `fn` in the tenant transaction and ends it; resolves to what `fn` returns. */
   async run<T>(values: readonly string[], fn: (client: pg.PoolClient) => Promise<T> | T, options: TenantTransactionOptions | undefined): Promise<T> {
-    this.values = values;
+    this.takeValues(values);
     const begin = beginSql(options);
     this.lane.attach(this.lane.client);
     // BEGIN, the context and fn's first statement go out pipelined, in one write.
@@ -125,7 +125,7 @@ export class TenantTransaction extends ScopeConnection {
     for (let attempt = 1; ; attempt++) {
       let failure: unknown;
       try {
-        this.runtime.arrival.learn((await entering).rows[0]);
+        this.runtime.arrival.learn((await entering)[0]);
         this.early = [];
         return;
       } catch (error) {
@@ -148,10 +148,9 @@ export class TenantTransaction extends ScopeConnection {
     }
   }
 
-  /** BEGIN and the context statement with its arrival checks; resolves to the context statement's result. */
-  private enter(begin: string): Promise<pg.QueryResult> {
-    const values = [...this.values, ...this.runtime.arrival.parameters(this.lane.client)];
-    return this.lane.enter(begin, { text: this.runtime.arrival.enterSql, values });
+  /** BEGIN and the context statement with its arrival checks; resolves to the context statement's rows. */
+  private enter(begin: string): Promise<Record<string, unknown>[]> {
+    return this.lane.enter(this.enterText(begin));
   }
 
   private readonly scopedQuery = (config: QueryConfig | pg.Submittable, values?: unknown[] | QueryCallback, callback?: QueryCallback): unknown => {
@@ -248,8 +247,7 @@ export class TenantTransaction extends ScopeConnection {
       await this.rollback();
       throw abortedError(this.lane.lastQueryError);
     }
-    const ended = await this.lane.batch([this.verifyStatement(), { text: 'COMMIT' }, ...this.afterEnd().map((text) => ({ text }))]);
-    await this.settleCommit(ended, 1);
+    await this.settleCommit(await this.lane.sendRecording(this.endText()));
   }
 }
 

@@ -1,4 +1,15 @@
+import { createRequire } from 'node:module';
 import type { TenantTransactionOptions } from './scope-options.js';
+
+// node-postgres exports its lib folder (`pg/lib/*`); escapeLiteral doubles quotes and backslashes
+// and writes `E'…'` when there are backslashes, so the literal reads the same whatever
+// standard_conforming_strings says.
+const { escapeLiteral } = createRequire(import.meta.url)('pg/lib/utils.js') as { escapeLiteral: (value: string) => string };
+
+/** `value` as an SQL string literal, safe under any standard_conforming_strings. */
+export function quoteLiteral(value: string): string {
+  return escapeLiteral(value);
+}
 
 // Every function and relation the guard names is schema-qualified (pg_catalog.…), so a
 // search_path that puts look-alikes first cannot replace them. Setting names are checked against
@@ -45,10 +56,21 @@ function arrivalChecks(gucs: readonly string[], login: string, defaultPath: stri
 const SERVER_DEFAULT_PATH = `(SELECT s.reset_val FROM pg_catalog.pg_settings s WHERE s.name = 'search_path')`;
 
 /**
- * The context statement: checks what the connection arrived with and sets each context setting
- * for this transaction from bound parameter `$<i+1>`. Parameters after the values: the pool's
- * login role (`$n+1`, or null) and the search_path a clean session starts with (`$n+2`; with
- * `firstArrival` it may be null, and the server's default is read instead).
+ * What the guard's own statements compare and set, as SQL literals (`quoteLiteral`): the guard sends its statements as simple-protocol text, one
+ * message each, which costs the server and the client less than binding parameters.
+ */
+export interface ScopeLiterals {
+  /** Each context value, in the order of the scope's settings. */
+  values: readonly string[];
+  /** The pool's login role, or `NULL` when the client does not say. */
+  login: string;
+  /** The search_path a clean session starts with, or undefined until it is known (then the server's default is read). */
+  searchPath: string | undefined;
+}
+
+/**
+ * The message that starts a tenant transaction: `begin` and the context statement, which checks
+ * what the connection arrived with and sets each context setting for this transaction.
  *
  * The connection is off when a context setting already has a value, the role is not the login
  * role (SET ROLE, a role default `ALTER ROLE … SET role`), the session user is not the login role,
@@ -59,11 +81,9 @@ const SERVER_DEFAULT_PATH = `(SELECT s.reset_val FROM pg_catalog.pg_settings s W
  * rollback, by `arrivalResetSql`, since the session keeps what it arrived with. The target list is
  * evaluated in order: the checks read the connection as it arrived, before the writes that follow.
  */
-export function enterSql(gucs: readonly string[], firstArrival = false): string {
-  const login = `$${gucs.length + 1}::pg_catalog.text`;
-  const path = `$${gucs.length + 2}::pg_catalog.text`;
-  const defaultPath = firstArrival ? `COALESCE(${path}, ${SERVER_DEFAULT_PATH})` : path;
-  const off = arrivalChecks(gucs, login, defaultPath)
+export function enterSql(gucs: readonly string[], begin: string, literals: ScopeLiterals): string {
+  const defaultPath = literals.searchPath === undefined ? SERVER_DEFAULT_PATH : `${literals.searchPath}::pg_catalog.text`;
+  const off = arrivalChecks(gucs, `${literals.login}::pg_catalog.text`, defaultPath)
     .map((check) => check.when)
     .join(' OR ');
   const columns = [
@@ -72,9 +92,9 @@ export function enterSql(gucs: readonly string[], firstArrival = false): string 
     `pg_catalog.current_setting('search_path') AS search_path`,
     // Session advisory locks left by earlier work are released (they cannot be read cheaply).
     `pg_catalog.pg_advisory_unlock_all() AS unlocked`,
-    ...gucs.map((guc, i) => `pg_catalog.set_config(${literal(guc)}, $${i + 1}, true) AS set_${i}`),
+    ...gucs.map((guc, i) => `pg_catalog.set_config(${literal(guc)}, ${literals.values[i] ?? "''"}, true) AS set_${i}`),
   ];
-  return `SELECT ${columns.join(', ')}`;
+  return `${begin}; SELECT ${columns.join(', ')}`;
 }
 
 /** What the context statement names for a session that ever made a temp schema. */
@@ -100,13 +120,13 @@ function markedFailure(error: unknown, marker: string): string | undefined {
 /**
  * The check sent just before COMMIT, in the same message: fails the transaction (so the COMMIT
  * that follows never runs) when a context setting no longer holds the value the scope set
- * (bound parameter `$<i+1>`) or the role is no longer the session's own, naming the first that
+ * (`values`, quoted literals) or the role is no longer the session's own, naming the first that
  * differs. One CASE: when nothing differs it is null, and so is the text it would cast. A
  * transaction-local search_path stays allowed.
  */
-export function verifySql(gucs: readonly string[]): string {
+export function verifySql(gucs: readonly string[], values: readonly string[]): string {
   const branches = [
-    ...gucs.map((guc, i) => `WHEN pg_catalog.current_setting(${literal(guc)}, true) IS DISTINCT FROM $${i + 1}::pg_catalog.text THEN ${literal(guc)}`),
+    ...gucs.map((guc, i) => `WHEN pg_catalog.current_setting(${literal(guc)}, true) IS DISTINCT FROM ${values[i] ?? "''"}::pg_catalog.text THEN ${literal(guc)}`),
     `WHEN current_user <> session_user THEN 'role ' || current_user`,
   ];
   return `SELECT CAST(${literal(CHANGED)} || CASE ${branches.join(' ')} END AS pg_catalog.int4) AS verified`;

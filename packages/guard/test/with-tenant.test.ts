@@ -139,12 +139,35 @@ describe('scope.query', () => {
     expect(seen.rows).toEqual([{ tenant_id: tenantA }]);
   });
 
-  test('a statement with nothing to run (only a comment) answers an empty result', async () => {
+  test('a statement with nothing to run (only a comment) answers an empty result, as node-postgres does', async () => {
     const scope = createTenantScope(pool, { context: { tenantId: 'app.tenant_id' }, assertions: 'off' });
 
     const result = await scope.query({ tenantId: tenantA }, '-- nothing');
 
-    expect([result.command, result.rows]).toEqual(['', []]);
+    expect([result.command, result.rows]).toEqual([null, []]);
+  });
+});
+
+describe('context values written into the guard\'s own statements', () => {
+  // The guard sends its statements as text with the values quoted as literals: whatever a value
+  // holds, the server must read exactly that value, also when the session reads backslashes in
+  // plain literals as escapes (standard_conforming_strings off).
+  const odd = "it's a \\ and a \\' and $$ and $q$ and '' and E'\\x41' and é and ✓";
+  test.each(['on', 'off'])('reach the server exactly with standard_conforming_strings %s', async (conforming) => {
+    const quirky = database.appPool({ max: 1, options: `-c standard_conforming_strings=${conforming}` });
+    try {
+      const scope = createTenantScope(quirky, { context: { tenantId: 'app.tenant_id', userId: 'app.user_id' }, assertions: 'throw' });
+      const values = { tenantId: odd, userId: `${odd}\\` };
+      const read = `select current_setting('app.tenant_id') as tenant, current_setting('app.user_id') as "user", current_setting('standard_conforming_strings') as conforming`;
+
+      const inScope = await scope.withTenant(values, async (client) => (await client.query(read)).rows[0]);
+      const inQuery = (await scope.query(values, read)).rows[0];
+
+      const expected = { tenant: odd, user: `${odd}\\`, conforming };
+      expect([inScope, inQuery]).toEqual([expected, expected]);
+    } finally {
+      await quirky.end();
+    }
   });
 });
 
