@@ -9,12 +9,13 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-/** Starts the proxy in a child process in front of `target`; resolves to its port and a stop function. */
+/** Starts the proxy in a child process in front of `target`; resolves to its port, its process id and a stop function. */
 export async function startDelayProxy(target, delayMs) {
   const child = fork(fileURLToPath(import.meta.url), [target.host, String(target.port), String(delayMs)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const [message] = await once(child, 'message');
   return {
     port: message.port,
+    pid: child.pid,
     stop: async () => {
       child.kill();
       await once(child, 'exit');

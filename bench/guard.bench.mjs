@@ -8,9 +8,17 @@
 //   (e) scope.query, assertions off: BEGIN, the context, the SELECT, the check and COMMIT in one round trip
 // Targets on loopback: b/a >= 1.3 through PgBouncer and >= 1.2 directly, c/b >= 0.85, e/d >= 0.6
 // directly; with the delay: b/a >= 1.8 and e/a >= 3.0 (the round-trip limits are 2 and 4), e/d >= 0.8.
+// The delayed transports run twice: at concurrency 32 like loopback, where client, server, pooler
+// and proxy share the machine's cores, so CPU per transaction decides; and at BENCH_DELAY_CONCURRENCY
+// (default 8), where the cores are not saturated and round trips decide, as with a database on
+// another machine; and one transaction at a time (BENCH_SEQUENTIAL_TRANSACTIONS, default 400), where
+// the ratios are those of what one request waits. Each variant's row says where the CPU went (µs per transaction, read from
+// /proc on Linux): the client (this process), the server (every PostgreSQL process), PgBouncer and
+// the delay proxy.
 // Last, what each check costs the server, one transaction after another on one connection.
 //   npx tsc -b && node bench/guard.bench.mjs
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { pgbouncerAvailability, startPgBouncer, startPostgres } from '../packages/pg-harness/dist/index.js';
 import { createTenantScope } from '../packages/guard/dist/index.js';
@@ -18,8 +26,11 @@ import { enterSql, quoteLiteral, SESSION_STATE_PROBE_SQL, sessionCheckSql, verif
 import { startDelayProxy } from './delay-proxy.mjs';
 
 const CONCURRENCY = 32;
+const DELAY_CONCURRENCY = Number(process.env.BENCH_DELAY_CONCURRENCY ?? 8);
 const TRANSACTIONS = Number(process.env.BENCH_TRANSACTIONS ?? 12_000);
 const WARMUP = 2_000;
+// One transaction at a time through the delay: what one request waits, round trips and all.
+const SEQUENTIAL_TRANSACTIONS = Number(process.env.BENCH_SEQUENTIAL_TRANSACTIONS ?? 400);
 const ROUNDS = 2;
 const TENANTS = Array.from({ length: 20 }, () => randomUUID());
 const SELECT = 'select count(*)::int as n from items';
@@ -45,14 +56,49 @@ async function createDatabase(postgres) {
   return database;
 }
 
-/** Runs `count` transactions at CONCURRENCY; returns transactions/s and latency percentiles (ms). */
-async function measure(count, transaction) {
+// /proc/<pid>/stat: utime and stime (fields 14 and 15) in clock ticks of 10 ms (USER_HZ on Linux).
+const TICK_US = 10_000;
+
+/** CPU time of a process so far in µs (0 where /proc cannot tell). */
+function cpuOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_US;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU time so far in µs of a process and of its children (the postmaster and its backends). */
+function cpuOfTree(pid) {
+  let total = cpuOf(pid);
+  let entries;
+  try {
+    entries = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return total;
+  }
+  for (const entry of entries) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) total += cpuOf(Number(entry));
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return total;
+}
+
+/** Runs `count` transactions at `concurrency`; returns transactions/s, latency percentiles (ms) and CPU per transaction (µs) of each watched process. */
+async function measure(count, transaction, concurrency = CONCURRENCY, watched = {}) {
   const latencies = new Float64Array(count);
   let next = 0;
   const cpuBefore = process.cpuUsage();
+  const watchedBefore = Object.fromEntries(Object.entries(watched).map(([name, read]) => [name, read()]));
   const start = performance.now();
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
+    Array.from({ length: concurrency }, async () => {
       while (next < count) {
         const i = next++;
         const began = performance.now();
@@ -64,9 +110,10 @@ async function measure(count, transaction) {
   );
   const elapsed = performance.now() - start;
   const cpu = process.cpuUsage(cpuBefore);
+  const watchedCpu = Object.fromEntries(Object.entries(watched).map(([name, read]) => [name, (read() - watchedBefore[name]) / count]));
   latencies.sort();
   const at = (q) => latencies[Math.min(count - 1, Math.floor(q * count))];
-  return { tps: (count / elapsed) * 1000, p50: at(0.5), p99: at(0.99), clientCpuUs: (cpu.user + cpu.system) / count };
+  return { tps: (count / elapsed) * 1000, p50: at(0.5), p99: at(0.99), clientCpuUs: (cpu.user + cpu.system) / count, watchedCpu };
 }
 
 function variants(pool) {
@@ -121,28 +168,28 @@ async function roundTrip(pool) {
 
 const summary = [];
 
-async function benchTarget(label, connectionString) {
-  const pool = new pg.Pool({ connectionString, max: CONCURRENCY });
+async function benchTarget(label, connectionString, concurrency, watched, transactions = TRANSACTIONS) {
+  const pool = new pg.Pool({ connectionString, max: concurrency });
   const rtt = await roundTrip(pool);
   const { list, violations } = variants(pool);
   const best = new Map();
-  for (const [, run] of list) await measure(WARMUP, run);
+  for (const [, run] of list) await measure(Math.min(WARMUP, transactions), run, concurrency);
   // Rounds interleave the variants so that drift on a shared machine hits them alike; the best round counts.
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, run] of list) {
-      const result = await measure(TRANSACTIONS, run);
+      const result = await measure(transactions, run, concurrency, watched);
       if (!best.has(name) || best.get(name).tps < result.tps) best.set(name, result);
     }
   }
   await pool.end();
   if (violations.length > 0) throw new Error(`${violations.length} violations in the benchmark: ${violations[0].message}`);
-  const rows = [...best].map(([name, r]) => ({ variant: name, 'tx/s': Math.round(r.tps), 'p50 ms': r.p50.toFixed(2), 'p99 ms': r.p99.toFixed(2), 'client CPU µs/tx': Math.round(r.clientCpuUs) }));
+  const rows = [...best].map(([name, r]) => ({ variant: name, 'tx/s': Math.round(r.tps), 'p50 ms': r.p50.toFixed(2), 'p99 ms': r.p99.toFixed(2), 'client CPU µs/tx': Math.round(r.clientCpuUs), ...Object.fromEntries(Object.entries(r.watchedCpu).map(([name, us]) => [`${name} µs/tx`, Math.round(us)])) }));
   const tps = [...best.values()].map((r) => r.tps);
   const [a, b, c, d, e] = tps;
-  console.log(`\n${label}: ${TRANSACTIONS} transactions per variant, concurrency ${CONCURRENCY}, round trip of select 1: ${rtt.toFixed(2)} ms`);
+  console.log(`\n${label}: ${transactions} transactions per variant, concurrency ${concurrency}, round trip of select 1: ${rtt.toFixed(2)} ms`);
   console.table(rows);
   console.log(`b/a = ${(b / a).toFixed(2)}   c/b = ${(c / b).toFixed(2)}   e/a = ${(e / a).toFixed(2)}   e/d = ${(e / d).toFixed(2)} (a tenant query against an unguarded one)`);
-  summary.push({ transport: label, 'rtt ms': rtt.toFixed(2), a: Math.round(a), b: Math.round(b), c: Math.round(c), d: Math.round(d), e: Math.round(e), 'b/a': (b / a).toFixed(2), 'c/b': (c / b).toFixed(2), 'e/a': (e / a).toFixed(2), 'e/d': (e / d).toFixed(2) });
+  summary.push({ transport: label, conc: concurrency, 'rtt ms': rtt.toFixed(2), a: Math.round(a), b: Math.round(b), c: Math.round(c), d: Math.round(d), e: Math.round(e), 'b/a': (b / a).toFixed(2), 'c/b': (c / b).toFixed(2), 'e/a': (e / a).toFixed(2), 'e/d': (e / d).toFixed(2) });
 }
 
 /**
@@ -178,6 +225,20 @@ async function checkCosts(connectionString) {
   return [...costs].map(([step, us]) => ({ step, 'µs/tx': Math.round(us) }));
 }
 
+/** The postmaster's process id (the parent of a backend), or undefined where /proc cannot tell. */
+async function postmasterPid(postgres) {
+  const client = await postgres.connect();
+  try {
+    const backend = (await client.query('select pg_backend_pid() as pid')).rows[0].pid;
+    const stat = readFileSync(`/proc/${backend}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  } finally {
+    await client.end();
+  }
+}
+
 /** `url` with its host and port replaced by a delay proxy's. */
 function throughProxy(url, proxy) {
   const proxied = new URL(url);
@@ -194,20 +255,25 @@ try {
   const appUrl = new URL(postgres.urlFor(database));
   appUrl.username = app.user;
   appUrl.password = app.password;
-  const targets = [['direct to PostgreSQL', appUrl.toString()]];
+  const postmaster = await postmasterPid(postgres);
+  const server = postmaster === undefined ? {} : { server: () => cpuOfTree(postmaster) };
+  const targets = [['direct to PostgreSQL', appUrl.toString(), CONCURRENCY, server]];
   if (pgbouncerAvailability().available) {
     bouncer = await startPgBouncer(postgres, { poolMode: 'transaction', poolSize: 8, users: [app] });
-    targets.push(['through PgBouncer (transaction mode, default_pool_size 8)', bouncer.urlFor(database, app)]);
+    const pooler = bouncer.pid === undefined ? {} : { pgbouncer: () => cpuOf(bouncer.pid) };
+    targets.push(['through PgBouncer (transaction mode, default_pool_size 8)', bouncer.urlFor(database, app), CONCURRENCY, { ...server, ...pooler }]);
   } else {
     console.log('\nPgBouncer not installed: skipped the PgBouncer runs');
   }
-  for (const [label, url] of [...targets]) {
+  for (const [label, url, , watched] of [...targets]) {
     const { hostname, port } = new URL(url);
     const proxy = await startDelayProxy({ host: hostname, port: Number(port) }, DELAY_MS);
     proxies.push(proxy);
-    targets.push([`${label}, ${DELAY_MS} ms added each way`, throughProxy(url, proxy)]);
+    const delayed = { ...watched, proxy: () => cpuOf(proxy.pid) };
+    for (const concurrency of [CONCURRENCY, DELAY_CONCURRENCY]) targets.push([`${label}, ${DELAY_MS} ms added each way`, throughProxy(url, proxy), concurrency, delayed]);
+    targets.push([`${label}, ${DELAY_MS} ms added each way, one at a time`, throughProxy(url, proxy), 1, delayed, SEQUENTIAL_TRANSACTIONS]);
   }
-  for (const [label, url] of targets) await benchTarget(label, url);
+  for (const [label, url, concurrency, watched, transactions] of targets) await benchTarget(label, url, concurrency, watched, transactions);
   console.log(`\nSummary (tx/s; rtt: median round trip of select 1; a hand-written, b withTenant, c assertions 'throw', d unguarded, e scope.query)`);
   console.table(summary);
   console.log('\nWhat each check costs the server: one connection, one transaction after another, each one message (directly)');

@@ -65,6 +65,11 @@ export class PgBouncerServer {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  /** The PgBouncer process's id while it runs (benchmarks read its CPU time from /proc). */
+  get pid(): number | undefined {
+    return this.running ? this.child?.pid : undefined;
+  }
+
   /** The temp dir holding pgbouncer.ini, the auth file and the Unix socket; removed by `stop()`. */
   get tempDir(): string | undefined {
     return this.dir;
