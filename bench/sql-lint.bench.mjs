@@ -1,7 +1,7 @@
 // Wall time and peak memory of `tenant-scope lint --format json` next to squawk (a Rust migration
 // linter, `squawk --reporter json`) on the same generated migration history, measured in one run:
 // 50,000 statements in 500 files for the comparison (cold, no cache: by default, with worker
-// threads, and on one thread; then a --cache re-run after editing one file), then 10k / 50k / 200k
+// threads, and on one thread; then --cache re-runs after editing one file and with no change), then 10k / 50k / 200k
 // statements to show how time grows with the history. Targets: cold wall time at most squawk's,
 // the cached re-run at most a tenth of the cold run, and a time per statement that stays flat as
 // the history grows. The history is seeded, so every run lints the same
@@ -188,22 +188,30 @@ async function compare(dir, withFloors) {
 }
 
 /**
- * A re-run with --cache after editing one file (a new statement at the end of the middle file, a
- * different one each round, so that file is parsed again every time), once the cache holds the
- * history. Also checks that the cached run writes what an uncached one-thread run writes.
+ * Re-runs with --cache once the cache holds the history: after editing one file (a new statement at
+ * the end of the middle file, then of the last file, a different one each round, so that file is
+ * parsed again every time), and with nothing changed. Also checks that each writes what an
+ * uncached one-thread run writes.
  */
-async function warmAfterEdit(dir, files) {
+async function warmReruns(dir, files) {
   const cache = ['--cache', '--cache-location', join(dir, 'cache')];
   await lint(dir, join(dir, 'fill.json'), ...cache);
-  const middle = join(dir, 'history', `${String(Math.ceil(files / 2)).padStart(5, '0')}_migration.sql`);
-  const ms = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    appendFileSync(middle, `\ncreate table edited_${round} (id bigint primary key, tenant_id uuid not null);\n`);
-    ms.push((await lint(dir, join(dir, 'warm.json'), ...cache)).ms);
-  }
-  await lint(dir, join(dir, 'uncached.json'), '--concurrency', 'off');
-  const same = readFileSync(join(dir, 'warm.json'), 'utf8') === readFileSync(join(dir, 'uncached.json'), 'utf8');
-  return { ms: median(ms), same };
+  const name = (n) => join(dir, 'history', `${String(n).padStart(5, '0')}_migration.sql`);
+  const rerun = async (label, edit) => {
+    const ms = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      if (edit) appendFileSync(edit, `\ncreate table edited_${label}_${round} (id bigint primary key, tenant_id uuid not null);\n`);
+      ms.push((await lint(dir, join(dir, `warm-${label}.json`), ...cache)).ms);
+    }
+    await lint(dir, join(dir, `uncached-${label}.json`), '--concurrency', 'off');
+    const same = readFileSync(join(dir, `warm-${label}.json`), 'utf8') === readFileSync(join(dir, `uncached-${label}.json`), 'utf8');
+    return { ms: median(ms), same };
+  };
+  return {
+    middle: await rerun('middle', name(Math.ceil(files / 2))),
+    last: await rerun('last', name(files)),
+    unchanged: await rerun('unchanged', null),
+  };
 }
 
 function findingCounts(dir) {
@@ -234,7 +242,7 @@ try {
     const files = writeHistory(join(dir, 'history'), statements, 20261122);
     const measured = await compare(dir, statements === 50_000);
     const counts = findingCounts(dir);
-    const warm = statements === 50_000 ? await warmAfterEdit(dir, files) : null;
+    const warm = statements === 50_000 ? await warmReruns(dir, files) : null;
     results.push({ statements, files, measured, counts, warm });
     rmSync(dir, { recursive: true, force: true });
   }
@@ -250,8 +258,12 @@ try {
   const ratio = ours.ms / theirs.ms;
   console.log(`  wall time tenant-scope / squawk = ${ratio.toFixed(2)}  (target <= 1.00: ${ratio <= 1 ? 'met' : 'NOT met'}); one thread / squawk = ${(single.ms / theirs.ms).toFixed(2)}`);
   console.log(`  peak RSS  tenant-scope / squawk = ${(ours.mib / theirs.mib).toFixed(2)}`);
-  const warmRatio = main.warm.ms / ours.ms;
-  console.log(`  --cache after editing one file  ${(main.warm.ms / 1000).toFixed(2)} s = ${warmRatio.toFixed(2)} x the cold run (target <= 0.10: ${warmRatio <= 0.1 ? 'met' : 'NOT met'}); ${(main.warm.ms / theirs.ms).toFixed(2)} x squawk; output ${main.warm.same ? 'identical to' : 'DIFFERENT from'} an uncached one-thread run`);
+  for (const [key, label] of [['middle', 'after editing the middle file'], ['last', 'after editing the last file  '], ['unchanged', 'with nothing changed         ']]) {
+    const warm = main.warm[key];
+    const warmRatio = warm.ms / ours.ms;
+    const target = key === 'unchanged' ? '' : ` (target <= 0.10: ${warmRatio <= 0.1 ? 'met' : 'NOT met'})`;
+    console.log(`  --cache ${label}  ${(warm.ms / 1000).toFixed(2)} s = ${warmRatio.toFixed(2)} x the cold run${target}; ${(warm.ms / theirs.ms).toFixed(2)} x squawk; output ${warm.same ? 'identical to' : 'DIFFERENT from'} an uncached one-thread run`);
+  }
   console.log('  The parser alone (read every file and parse it, nothing else), as a floor for any libpg-query linter:');
   for (const [name, label] of [['libpg-query trees', 'trees of every statement (parseSync)'], ['libpg-query check', 'syntax check only (normalizeSync)']]) {
     const floor = main.measured[name];

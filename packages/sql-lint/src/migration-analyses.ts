@@ -1,13 +1,15 @@
 /**
  * Where each file's analysis comes from in a run: the on-disk cache when it has the text, else
- * worker threads when enough text is left to pay for starting them, else this thread. Every source
- * gives the same plain data, so the findings do not depend on which one answered.
+ * worker threads when enough text is left to pay for starting them, else this thread, which also
+ * parses the next file itself whenever the one it needs is still on a worker. Every source gives
+ * the same plain data, so the findings do not depend on which one answered.
  */
 import { availableParallelism } from 'node:os';
 import { analyzeMigration } from './migration-analysis.js';
 import type { MigrationAnalysis } from './migration-analysis.js';
 import { openMigrationAnalysisCache } from './migration-analysis-cache.js';
 import { analyzeOnWorkers } from './migration-analysis-pool.js';
+import type { AnalysisQueue } from './migration-analysis-pool.js';
 
 /** How a run analyzes its files. */
 export interface AnalysisOptions {
@@ -36,6 +38,8 @@ export interface MigrationAnalyses {
   analysisOf(index: number): Promise<MigrationAnalysis>;
   /** Called once every analysis is read: removes cache entries no longer used (see `prune`). */
   done(): void;
+  /** How many analyses came from each source so far. */
+  readonly sources: { cache: number; workers: number; here: number };
 }
 
 /**
@@ -47,7 +51,9 @@ export function analyzeMigrations(texts: readonly string[], options: AnalysisOpt
   const cache = options.cacheLocation === undefined ? null : openMigrationAnalysisCache(options.cacheLocation);
   const keys = cache ? texts.map((text) => cache.keyOf(text)) : [];
   const stored = cache?.keys() ?? new Set<string>();
+  const sources = { cache: 0, workers: 0, here: 0 };
   const here = (i: number): MigrationAnalysis => {
+    sources.here++;
     const analysis = analyzeMigration(texts[i] as string);
     cache?.write(keys[i] as string, JSON.stringify(analysis));
     return analysis;
@@ -56,33 +62,57 @@ export function analyzeMigrations(texts: readonly string[], options: AnalysisOpt
   const missingLength = missing.reduce((sum, i) => sum + (texts[i] as string).length, 0);
   const concurrency = options.concurrency ?? 'auto';
   const threads = concurrency === 'off' ? 0 : concurrency === 'auto' ? (missingLength >= PARALLEL_THRESHOLD ? availableParallelism() : 0) : Math.floor(concurrency);
-  const fromWorkers: (Promise<string | null> | undefined)[] = [];
-  if (threads >= 1 && missing.length > 0) {
-    const answers = analyzeOnWorkers(
-      missing.map((i) => texts[i] as string),
-      Math.min(threads, missing.length),
-    );
-    missing.forEach((i, k) => {
-      fromWorkers[i] = (answers[k] as Promise<string | null>).then((json) => {
+  const queue = threads >= 1 && missing.length > 0 ? analyzeOnWorkers(missing.map((i) => texts[i] as string), threads) : null;
+  // Position in the queue of each text that is not in the cache.
+  const queued = new Map(missing.map((i, k) => [i, k]));
+  // Analyses this thread made ahead, while the file it needed was still on a worker.
+  const madeAhead = new Map<number, MigrationAnalysis>();
+  const fromQueue = async (i: number, k: number, pool: AnalysisQueue): Promise<MigrationAnalysis> => {
+    for (;;) {
+      const ahead = madeAhead.get(i);
+      if (ahead) {
+        madeAhead.delete(i);
+        return ahead;
+      }
+      const state = pool.state(k);
+      if (state.at === 'queued') {
+        pool.takeAt(k);
+        return here(i);
+      }
+      if (state.at === 'answered') {
+        const json = pool.read(k);
         if (json !== null) cache?.write(keys[i] as string, json);
-        return json;
-      });
-    });
-  }
+        // A text no worker could answer is analyzed here, where it fails as it would without workers.
+        if (json === null) return here(i);
+        sources.workers++;
+        return JSON.parse(json) as MigrationAnalysis;
+      }
+      if (state.at !== 'worker') throw new Error(`the analysis of file ${i} was asked for twice`);
+      // The file is on a worker: parse the next one here instead of waiting, then look again.
+      const taken = pool.take();
+      if (taken === undefined) {
+        await state.answer;
+        continue;
+      }
+      const j = missing[taken] as number;
+      madeAhead.set(j, here(j));
+      // Lets the workers' answers arrive.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
   return {
     async analysisOf(i) {
-      const answer = fromWorkers[i];
-      if (answer) {
-        fromWorkers[i] = undefined;
-        const json = await answer;
-        // A text no worker could answer is analyzed here, where it fails as it would without workers.
-        return json === null ? here(i) : (JSON.parse(json) as MigrationAnalysis);
-      }
+      const k = queued.get(i);
+      if (queue && k !== undefined) return fromQueue(i, k, queue);
       // An entry that cannot be read (removed since, corrupt) is analyzed again.
-      return (stored.has(keys[i] as string) ? cache?.read(keys[i] as string) : undefined) ?? here(i);
+      const entry = stored.has(keys[i] as string) ? cache?.read(keys[i] as string) : undefined;
+      if (!entry) return here(i);
+      sources.cache++;
+      return entry;
     },
     done() {
       cache?.prune(new Set(keys));
     },
+    sources,
   };
 }

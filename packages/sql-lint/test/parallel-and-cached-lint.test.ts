@@ -77,6 +77,19 @@ describe('worker threads', () => {
     expect(rendered(result)).toBe(rendered(single));
   });
 
+  test('this thread parses the next file while the one it needs is on a worker; every analysis is the one made here', async () => {
+    const texts = [...new Set(readFixtureCases().flatMap((c) => c.files.map((f) => upMigrationText(f.text))))];
+    const analyses = analyzeMigrations(texts, { concurrency: 1 });
+    for (const [i, text] of texts.entries()) {
+      expect(JSON.stringify(await analyses.analysisOf(i))).toBe(JSON.stringify(analyzeMigration(text)));
+    }
+    const { cache, workers, here } = analyses.sources;
+    expect(cache).toBe(0);
+    expect(workers + here).toBe(texts.length);
+    expect(workers).toBeGreaterThan(0);
+    expect(here).toBeGreaterThan(0);
+  });
+
   test('statements too deep to analyze are set aside the same way, also through the default cache location (CLI)', () => {
     const dir = join(temp, 'deep-project');
     mkdirSync(dir);
@@ -124,6 +137,10 @@ describe('--cache', () => {
       expect(JSON.stringify(await analyses.analysisOf(i))).toBe(JSON.stringify(analyzeMigration(text)));
     }
     expect(entries(cache).size).toBe(texts.length);
+    expect(analyses.sources.cache).toBe(0);
+    const warm = analyzeMigrations(texts, { concurrency: 2, cacheLocation: cache });
+    for (const [i, text] of texts.entries()) expect(JSON.stringify(await warm.analysisOf(i))).toBe(JSON.stringify(analyzeMigration(text)));
+    expect(warm.sources).toEqual({ cache: texts.length, workers: 0, here: 0 });
     for (const fixture of cases) {
       const { files, config } = fixture;
       const warm = await lintSqlAsync({ files, config, concurrency: 'off', cacheLocation: cache });
