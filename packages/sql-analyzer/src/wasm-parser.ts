@@ -16,9 +16,12 @@ import type { createSyncFn as CreateSyncFn } from 'synckit';
 
 /**
  * synckit's CommonJS build: its ES build finds its worker preload from a global `__dirname` when
- * one exists, and `node -e`/`node -p` define one ('.'), so the worker never started there.
+ * one exists, and `node -e`/`node -p` define one ('.'), so the worker never started there. Loaded
+ * on the first parse before the parser is ready: a caller that awaits `initAnalyzer()` never needs
+ * it, and loading it costs about 20 ms of start-up.
  */
-const { createSyncFn } = createRequire(import.meta.url)('synckit') as { createSyncFn: typeof CreateSyncFn };
+const createSyncFn = (...args: Parameters<typeof CreateSyncFn>): ReturnType<typeof CreateSyncFn> =>
+  (createRequire(import.meta.url)('synckit') as { createSyncFn: typeof CreateSyncFn }).createSyncFn(...args);
 
 /**
  * A parse failure as libpg-query reports it: a message and a 0-based offset, if known. Unlike

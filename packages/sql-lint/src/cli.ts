@@ -181,9 +181,9 @@ async function run(argv: string[]): Promise<{ outcome: Outcome; code: number; wr
   const configDir = values.config ? cwd : findConfigDirectory(cwd);
   const loaded = await loadLintConfig(configDir, values.config, knownRuleIds());
   if ('hint' in loaded) return { outcome: { ...empty(), problems: [{ ...loaded, location: displayPath(cwd, loaded.location) }] }, code: 2 };
-  await initAnalyzer();
 
   if (command === 'audit') {
+    await initAnalyzer();
     if (inputs.length > 0) throw new UsageError('audit takes no paths; it reads the database given by --database-url');
     const url = values['database-url'] ?? process.env['DATABASE_URL'];
     if (!url) throw new UsageError('audit needs --database-url <url> (or DATABASE_URL)');

@@ -5,6 +5,7 @@
  * the same plain data, so the findings do not depend on which one answered.
  */
 import { availableParallelism } from 'node:os';
+import { initAnalyzer } from '@tenant-scope/sql-analyzer';
 import { analyzeMigration } from './migration-analysis.js';
 import type { MigrationAnalysis } from './migration-analysis.js';
 import { openMigrationAnalysisCache } from './migration-analysis-cache.js';
@@ -52,7 +53,10 @@ export function analyzeMigrations(texts: readonly string[], options: AnalysisOpt
   const keys = cache ? texts.map((text) => cache.keyOf(text)) : [];
   const stored = cache?.keys() ?? new Set<string>();
   const sources = { cache: 0, workers: 0, here: 0 };
-  const here = (i: number): MigrationAnalysis => {
+  // The parser is awaited when a file is first parsed here, so that reading files and cache entries
+  // runs while its WebAssembly compiles.
+  const here = async (i: number): Promise<MigrationAnalysis> => {
+    await initAnalyzer();
     sources.here++;
     const analysis = analyzeMigration(texts[i] as string);
     cache?.write(keys[i] as string, JSON.stringify(analysis));
@@ -95,7 +99,7 @@ export function analyzeMigrations(texts: readonly string[], options: AnalysisOpt
         continue;
       }
       const j = missing[taken] as number;
-      madeAhead.set(j, here(j));
+      madeAhead.set(j, await here(j));
       // Lets the workers' answers arrive.
       await new Promise((resolve) => setImmediate(resolve));
     }

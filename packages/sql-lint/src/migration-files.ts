@@ -7,10 +7,14 @@
  */
 import { displayPath } from './display-path.js';
 import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import { globSync, isDynamicPattern } from 'tinyglobby';
+import type * as Tinyglobby from 'tinyglobby';
 import { orderByMigrationTool } from './migration-order.js';
 import type { MigrationOrderNote } from './migration-order.js';
+
+/** tinyglobby, loaded for the first glob (most runs name files and folders; loading it costs about 15 ms). */
+const tinyglobby = (): typeof Tinyglobby => createRequire(import.meta.url)('tinyglobby') as typeof Tinyglobby;
 
 /** A path the user gave that yields no migration file. */
 export interface InputProblem {
@@ -149,8 +153,8 @@ export function collectMigrationFiles(inputs: readonly string[], cwd: string, ig
       stats = statSync(absolute);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' && isDynamicPattern(input)) {
-        const found = globSync(input, { cwd, onlyFiles: true, dot: false, ignore: ['**/node_modules/**'] });
+      if (code === 'ENOENT' && tinyglobby().isDynamicPattern(input)) {
+        const found = tinyglobby().globSync(input, { cwd, onlyFiles: true, dot: false, ignore: ['**/node_modules/**'] });
         if (found.length === 0) problems.push({ message: 'the pattern matches no file', location: input, hint: 'quote the pattern so the shell does not expand it, e.g. "migrations/**/*.sql"' });
         found.forEach((f) => files.add(display(f)));
         continue;
