@@ -29,7 +29,7 @@ const source = { file: 'f.sql', range: { start: 0, end: 0 } };
 
 function table(schema: string, name: string): TableModel {
   const rowSecurity = { enabled: true, forced: true, enabledBy: null, forcedBy: null, disabledBy: null, unforcedBy: null };
-  return { schema, name, columns: new Map(), rowSecurity, policies: new Map(), parents: [], partitioned: false, owner: null, source };
+  return { schema, name, columns: new Map(), rowSecurity, policies: new Map(), parents: [], partitioned: false, owner: null, createdInHistory: true, source };
 }
 
 function fn(schema: string, bodyText: string, bodySearchPath: string[], language = 'plpgsql'): FunctionModel {

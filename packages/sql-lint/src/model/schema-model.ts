@@ -77,6 +77,12 @@ export interface TableModel {
   parents: string[];
   partitioned: boolean;
   owner: string | null;
+  /**
+   * Whether a statement of the history (or the platform's prelude) created it. A table only named
+   * by later statements (a policy, an ALTER TABLE) was made elsewhere, by a dump or another tool,
+   * so what its row-level security was before the history touched it is unknown.
+   */
+  createdInHistory: boolean;
   /** The CREATE TABLE (or the last rename or move). */
   source: StatementSource;
 }

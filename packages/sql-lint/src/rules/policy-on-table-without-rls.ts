@@ -15,8 +15,9 @@ export const policyOnTableWithoutRls = defineRule({
   check(context) {
     const reports: RuleReport[] = [];
     for (const table of context.model.tables.values()) {
-      // A table whose RLS was switched off again is reported once, by rls-weakened.
-      if (table.rowSecurity.enabled || table.rowSecurity.disabledBy) continue;
+      // A table whose RLS was switched off again is reported once, by rls-weakened; one the history
+      // never created (made by a dump or another tool) may have it on already: unknown, not off.
+      if (table.rowSecurity.enabled || table.rowSecurity.disabledBy || !table.createdInHistory) continue;
       for (const policy of table.policies.values()) {
         reports.push({ source: policy.source, messageId: 'policyIgnored', data: { policy: policy.name, table: displayName(table.schema, table.name) } });
       }

@@ -17,6 +17,8 @@ export const rlsNotEnabled = defineRule({
     for (const table of context.model.tables.values()) {
       const column = tenantColumnOf(context, table);
       if (!column || table.rowSecurity.enabled || table.rowSecurity.disabledBy) continue;
+      // A table the history never created (it only adds the tenant column) may have RLS on already: unknown.
+      if (!table.createdInHistory) continue;
       // A partition of an RLS table is reported by partition-without-rls.
       if (rlsTenantParent(context, table)) continue;
       reports.push({ source: table.source, messageId: 'notEnabled', data: { table: displayName(table.schema, table.name), column } });

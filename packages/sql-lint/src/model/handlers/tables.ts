@@ -6,7 +6,7 @@ import type { ReplayContext } from '../replay-context.js';
 import type { ColumnModel, StatementSource, TableModel } from '../schema-model.js';
 
 /** A table as CREATE TABLE makes it, before its columns. */
-export function newTable(key: string, source: StatementSource): TableModel {
+export function newTable(key: string, source: StatementSource, createdInHistory: boolean): TableModel {
   const { schema, name } = splitKey(key);
   return {
     schema,
@@ -17,6 +17,7 @@ export function newTable(key: string, source: StatementSource): TableModel {
     parents: [],
     partitioned: false,
     owner: null,
+    createdInHistory,
     source,
   };
 }
@@ -25,7 +26,7 @@ export function newTable(key: string, source: StatementSource): TableModel {
 export function tableFor(ctx: ReplayContext, key: string): TableModel {
   let table = ctx.model.tables.get(key);
   if (!table) {
-    table = newTable(key, ctx.source);
+    table = newTable(key, ctx.source, false);
     ctx.model.tables.set(key, table);
   }
   return table;
@@ -62,7 +63,7 @@ export function applyCreateTable(ctx: ReplayContext, node: NodeOfType<'CreateStm
   const key = createdKey(ctx, node.relation);
   if (!key) return;
   if (node.if_not_exists && ctx.model.tables.has(key)) return;
-  const table = newTable(key, ctx.source);
+  const table = newTable(key, ctx.source, true);
   for (const element of node.tableElts ?? []) {
     const def = nodeOf(element, 'ColumnDef');
     if (def) {
@@ -98,7 +99,7 @@ export function applyCreateTableAs(ctx: ReplayContext, node: NodeOfType<'CreateT
     ctx.model.views.set(key, { schema, name, securityInvoker: false, relations, materialized: true, source: ctx.source });
     return;
   }
-  const table = newTable(key, ctx.source);
+  const table = newTable(key, ctx.source, true);
   const select = nodeOf(node.query, 'SelectStmt');
   for (const target of select?.targetList ?? []) {
     const res = nodeOf(target, 'ResTarget');
