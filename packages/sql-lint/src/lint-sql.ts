@@ -99,7 +99,15 @@ function severityOf(rule: LintRule, config: LintConfig, platform: PlatformPreset
   return rule.meta.severity;
 }
 
-/** Runs the rules over a model; `texts` gives each file's text for positions and inline ignores. */
+/** The platform preset in effect for the files of `texts`. */
+function platformOfTexts(config: LintConfig, texts: ReadonlyMap<string, { text: string }>): PlatformPreset | null {
+  return platformPresetFor(config, [...texts].map(([path, { text }]) => ({ path, text })));
+}
+
+/**
+ * Runs the rules over a model; `texts` gives each file's text for positions and inline ignores.
+ * `platform` is the preset in effect for those files (found from them when not given).
+ */
 export function runRules(
   model: SchemaModel,
   config: LintConfig,
@@ -107,8 +115,8 @@ export function runRules(
   texts: ReadonlyMap<string, { text: string; ignores: InlineIgnores | null }>,
   appRole: string | null = null,
   appRoleAccess: AppRoleAccess | null = null,
+  platform: PlatformPreset | null = platformOfTexts(config, texts),
 ): Finding[] {
-  const platform = platformPresetFor(config, [...texts].map(([path, { text }]) => ({ path, text })));
   const context = ruleContext(model, config, appRole, appRoleAccess, platform);
   const ignoredGlob = config.ignore && config.ignore.length > 0 ? picomatch(config.ignore, { dot: true }) : () => false;
   const ignoredFiles = new Map<string, boolean>();
@@ -205,8 +213,8 @@ function ignoreCommentFindings(
   rules: readonly LintRule[],
   isIgnoredFile: (path: string) => boolean,
   known: readonly string[],
+  platform: PlatformPreset | null,
 ): Finding[] {
-  const platform = platformPresetFor(config, [...texts].map(([path, { text }]) => ({ path, text })));
   const running = new Set(rules.filter((rule) => severityOf(rule, config, platform) !== 'off').map((rule) => rule.id));
   if ((config.rules?.[UNANALYZABLE_RULE] ?? 'warn') !== 'off') running.add(UNANALYZABLE_RULE);
   const knownIds = new Set(known);
@@ -230,6 +238,8 @@ interface PreparedHistory {
   files: SqlFile[];
   history: SqlFile[];
   extraRules: readonly LintRule[];
+  /** The platform preset in effect (found once: it reads every file). */
+  platform: PlatformPreset | null;
 }
 
 function prepareHistory(options: LintSqlOptions): PreparedHistory | LintSqlResult {
@@ -241,15 +251,15 @@ function prepareHistory(options: LintSqlOptions): PreparedHistory | LintSqlResul
   // A platform's own objects are replayed first, as the platform creates them before any migration.
   const platform = platformPresetFor(config, files);
   const history = platform ? [preludeFile(platform), ...files] : files;
-  return { config, files, history, extraRules };
+  return { config, files, history, extraRules, platform };
 }
 
 /** The findings of a replayed history. */
-function judgeHistory({ config, files, extraRules }: PreparedHistory, model: SchemaModel, parsed: readonly ParsedFile[]): LintSqlResult {
+function judgeHistory({ config, files, extraRules, platform }: PreparedHistory, model: SchemaModel, parsed: readonly ParsedFile[]): LintSqlResult {
   const texts = new Map(
     parsed.map((f) => [f.path, { text: f.text, ignores: f.error ? null : readInlineIgnores(f.text, f.statements) }] as const),
   );
-  const findings = runRules(model, config, [...sqlLintRules, ...extraRules], texts);
+  const findings = runRules(model, config, [...sqlLintRules, ...extraRules], texts, null, null, platform);
   const parseSeverity = config.rules?.[PARSE_ERROR_RULE] ?? 'error';
   const isIgnoredFile = config.ignore && config.ignore.length > 0 ? picomatch(config.ignore, { dot: true }) : () => false;
   for (const file of parsed) {
@@ -268,7 +278,7 @@ function judgeHistory({ config, files, extraRules }: PreparedHistory, model: Sch
     });
   }
   findings.push(...unanalyzableFindings(parsed, texts, config, isIgnoredFile));
-  findings.push(...ignoreCommentFindings(parsed, texts, config, [...sqlLintRules, ...extraRules], isIgnoredFile, knownRuleIds(extraRules)));
+  findings.push(...ignoreCommentFindings(parsed, texts, config, [...sqlLintRules, ...extraRules], isIgnoredFile, knownRuleIds(extraRules), platform));
   return { findings: sortFindings(findings, files.map((f) => f.path)), model, configProblem: null };
 }
 

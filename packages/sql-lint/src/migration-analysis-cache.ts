@@ -44,17 +44,28 @@ export function toolCodeStamp(): string {
   return codeStamp;
 }
 
-/** Whether parsed JSON has the shape of an analysis (a truncated or foreign file has not). */
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const isRange = (value: unknown): boolean => isObject(value) && Number.isInteger(value.start) && Number.isInteger(value.end);
+
+/**
+ * Whether parsed JSON has the shape of an analysis, down to each statement, fact and range (a
+ * truncated or foreign file has not; the trees themselves are the parser's and are not checked).
+ */
 function isAnalysis(value: unknown): value is MigrationAnalysis {
-  const v = value as Partial<MigrationAnalysis> | null;
+  if (!isObject(value)) return false;
+  const { error, statements, skipped, facts, unanalyzable } = value;
+  const errorOk = error === null || (isObject(error) && typeof error.message === 'string' && [error.offset, error.line, error.column].every(Number.isInteger));
   return (
-    typeof v === 'object' &&
-    v !== null &&
-    (v.error === null || typeof v.error === 'object') &&
-    Array.isArray(v.statements) &&
-    Array.isArray(v.skipped) &&
-    Array.isArray(v.facts) &&
-    Array.isArray(v.unanalyzable)
+    errorOk &&
+    Array.isArray(statements) &&
+    statements.every((s) => isObject(s) && typeof s.type === 'string' && isObject(s.node) && isRange(s.range)) &&
+    Array.isArray(skipped) &&
+    skipped.every(isRange) &&
+    Array.isArray(facts) &&
+    facts.every((f) => isObject(f) && typeof f.kind === 'string' && isRange(f.range) && Number.isInteger(f.statementIndex)) &&
+    Array.isArray(unanalyzable) &&
+    unanalyzable.every((u) => isObject(u) && isRange(u.range) && typeof u.reason === 'string')
   );
 }
 

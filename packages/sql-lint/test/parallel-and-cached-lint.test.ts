@@ -189,6 +189,29 @@ describe('--cache', () => {
     }
   });
 
+  test('an entry of the right JSON but the wrong shape is ignored and rewritten, never replayed', async () => {
+    const cache = freshCache();
+    const { files, config } = cases.find((c) => c.kind === 'invalid' && c.files.length > 2) as { files: SqlFile[]; config: LintConfig };
+    const expected = rendered(lintSql({ files, config }));
+    expect(rendered(await lintSqlAsync({ files, config, concurrency: 'off', cacheLocation: cache }))).toBe(expected);
+    const names = [...entries(cache).keys()];
+    const good = names.map((name) => readFileSync(join(cache, name), 'utf8'));
+    const shapes = [
+      '{"error": null, "statements": [1], "skipped": [], "facts": [], "unanalyzable": []}',
+      '{"error": null, "statements": [{"type": "CreateStmt", "node": {}, "range": {"start": 0}}], "skipped": [], "facts": [], "unanalyzable": []}',
+      '{"error": null, "statements": [], "skipped": [null], "facts": [], "unanalyzable": []}',
+      '{"error": null, "statements": [], "skipped": [], "facts": [{"kind": "guc-read", "range": {"start": 0, "end": 1}}], "unanalyzable": []}',
+      '{"error": null, "statements": [], "skipped": [], "facts": [], "unanalyzable": [{"range": {"start": 0, "end": 1}}]}',
+      '{"error": {"message": "x"}, "statements": [], "skipped": [], "facts": [], "unanalyzable": []}',
+      '[]',
+    ];
+    for (const shape of shapes) {
+      for (const name of names) writeFileSync(join(cache, name), shape);
+      expect(rendered(await lintSqlAsync({ files, config, concurrency: 'off', cacheLocation: cache })), shape).toBe(expected);
+      expect(names.map((name) => readFileSync(join(cache, name), 'utf8')), shape).toEqual(good);
+    }
+  });
+
   test('entries no run used are removed once they outnumber the used ones by more than 64; old partial files too', async () => {
     const cache = freshCache();
     const fixture = cases.find((c) => c.kind === 'invalid' && c.files.length > 2) as { files: SqlFile[]; config: LintConfig };
