@@ -1,9 +1,9 @@
 /** DROP TABLE / VIEW / MATERIALIZED VIEW / SCHEMA / POLICY / FUNCTION / PROCEDURE / ROUTINE. */
-import { nameParts, nodeOf, stringValue } from '@tenant-scope/sql-analyzer';
+import { calledFunctionName, nameParts, nodeOf, stringValue, walkTree } from '@tenant-scope/sql-analyzer';
 import type { NodeOfType, ParseTreeNode } from '@tenant-scope/sql-analyzer';
 import { functionsMatching, relationKeyAlong, splitKey } from '../names.js';
 import type { ReplayContext } from '../replay-context.js';
-import type { SchemaModel } from '../schema-model.js';
+import type { FunctionModel, PolicyModel, SchemaModel } from '../schema-model.js';
 
 /** A table or view gone, with the partitions and inheritance children it takes along. */
 function dropRelation(model: SchemaModel, key: string): void {
@@ -51,9 +51,45 @@ function dropPolicies(ctx: ReplayContext, objects: readonly ParseTreeNode[]): vo
   }
 }
 
-function dropRoutines(ctx: ReplayContext, objects: readonly ParseTreeNode[]): void {
+/**
+ * Whether a policy's USING or WITH CHECK calls one of `functions`: a call by the same name (and
+ * schema, when it names one), as calls in policy expressions are resolved elsewhere in the model.
+ */
+function callsAny(policy: PolicyModel, functions: readonly FunctionModel[]): boolean {
+  let found = false;
+  for (const expression of [policy.using, policy.withCheck]) {
+    walkTree(expression?.node, (type, body) => {
+      if (found || type !== 'FuncCall') return;
+      const { schema, name } = calledFunctionName(body);
+      found = functions.some((fn) => fn.name === name && (schema === undefined || fn.schema === schema));
+    });
+  }
+  return found;
+}
+
+/**
+ * DROP FUNCTION: with CASCADE, PostgreSQL also drops every policy whose expressions call it (a
+ * policy depends on the functions it calls); each is a policy the history took away. Without
+ * CASCADE such a drop fails, so the model keeps nothing else.
+ */
+function dropRoutines(ctx: ReplayContext, objects: readonly ParseTreeNode[], cascade: boolean): void {
+  const dropped: FunctionModel[] = [];
   for (const object of objects) {
-    for (const [key] of functionsMatching(ctx, nodeOf(object, 'ObjectWithArgs'))) ctx.model.functions.delete(key);
+    for (const [key, fn] of functionsMatching(ctx, nodeOf(object, 'ObjectWithArgs'))) {
+      dropped.push(fn);
+      ctx.model.functions.delete(key);
+    }
+  }
+  if (!cascade || dropped.length === 0) return;
+  // A call that another overload of the same name still answers is not known to be gone.
+  const gone = dropped.filter((fn) => ![...ctx.model.functions.values()].some((other) => other.name === fn.name && other.schema === fn.schema));
+  if (gone.length === 0) return;
+  for (const [key, table] of ctx.model.tables) {
+    for (const policy of [...table.policies.values()]) {
+      if (!callsAny(policy, gone)) continue;
+      table.policies.delete(policy.name);
+      ctx.model.weakenings.push({ kind: 'drop-policy', table: key, policy, source: ctx.source });
+    }
   }
 }
 
@@ -72,7 +108,7 @@ export function applyDrop(ctx: ReplayContext, node: NodeOfType<'DropStmt'>): voi
     case 'OBJECT_FUNCTION':
     case 'OBJECT_PROCEDURE':
     case 'OBJECT_ROUTINE':
-      return dropRoutines(ctx, objects);
+      return dropRoutines(ctx, objects, node.behavior === 'DROP_CASCADE');
     default:
       return;
   }
