@@ -1,9 +1,9 @@
 /** ALTER TABLE: one small handler per subcommand the model follows; the others change nothing here. */
-import { nodeOf } from '@tenant-scope/sql-analyzer';
+import { nameParts, nodeOf, walkTree } from '@tenant-scope/sql-analyzer';
 import type { NodeOfType } from '@tenant-scope/sql-analyzer';
 import { namedKey } from '../names.js';
 import type { ReplayContext } from '../replay-context.js';
-import type { TableModel } from '../schema-model.js';
+import type { PolicyModel, TableModel } from '../schema-model.js';
 import { applyPrimaryKey, columnOf, tableFor } from './tables.js';
 import { applyAlterView } from './views.js';
 
@@ -43,8 +43,33 @@ function addColumn({ ctx, table, cmd }: Subcommand): void {
   table.columns.set(column.name, column);
 }
 
-function dropColumn({ table, cmd }: Subcommand): void {
-  if (cmd.name) table.columns.delete(cmd.name);
+/** Whether a policy's USING or WITH CHECK names the table's column `column` (alone, or after the table's name). */
+function namesColumn(policy: PolicyModel, table: TableModel, column: string): boolean {
+  let found = false;
+  for (const expression of [policy.using, policy.withCheck]) {
+    walkTree(expression?.node, (type, body) => {
+      if (found || type !== 'ColumnRef') return;
+      const fields = nameParts(body.fields);
+      found = fields[fields.length - 1] === column && (fields.length === 1 || fields[fields.length - 2] === table.name);
+    });
+  }
+  return found;
+}
+
+/**
+ * DROP COLUMN: with CASCADE, PostgreSQL also drops the table's policies that name the column (a
+ * policy depends on the columns it reads); each is a policy the history took away. Without CASCADE
+ * such a drop fails.
+ */
+function dropColumn({ ctx, key, table, cmd }: Subcommand): void {
+  if (!cmd.name) return;
+  table.columns.delete(cmd.name);
+  if (cmd.behavior !== 'DROP_CASCADE') return;
+  for (const policy of [...table.policies.values()]) {
+    if (!namesColumn(policy, table, cmd.name)) continue;
+    table.policies.delete(policy.name);
+    ctx.model.weakenings.push({ kind: 'drop-policy', table: key, policy, source: ctx.source });
+  }
 }
 
 function setNullability({ ctx, table, cmd }: Subcommand): void {
