@@ -53,8 +53,9 @@ function walkRoutineBody(defElems: T.Node[] | undefined, defaultLanguage: string
   if (!func) return;
   for (const expr of plpgsqlExpressions(func, body.content)) {
     const exprSnippet = new SqlSnippet(expr.parseText, (k) => bodyToOuter(expr.toBody(k)));
-    walkNested(exprSnippet, state, changes);
-    if (expr.isDynamicQuery) walkDynamicQuery(exprSnippet, state, changes);
+    const within = expr.caught === undefined ? changes : { ...changes, caught: expr.caught };
+    walkNested(exprSnippet, state, within);
+    if (expr.isDynamicQuery) walkDynamicQuery(exprSnippet, state, within);
   }
 }
 

@@ -12,6 +12,10 @@ import type { GucRead } from './session-facts.js';
  *   connection, and `''::uuid` raises.
  * - `evaluated-per-row`: not wrapped in a scalar subquery `(select …)`, so a policy may evaluate
  *   it once per row instead of once per query.
+ *
+ * A read inside a PL/pgSQL block whose EXCEPTION clause catches the error and answers `RETURN
+ * NULL`/`RETURN false` (`read.caught`) raises nothing to the query: it fails closed, so it has
+ * neither raising hazard (a `WHEN OTHERS` handler covers both, a data-error handler the cast).
  */
 export type ContextReadHazard = 'raises-when-unset' | 'cast-without-nullif' | 'evaluated-per-row';
 
@@ -22,9 +26,10 @@ const TEXT_TYPES = new Set(['text', 'varchar', 'bpchar', 'char', 'name', 'citext
 export function contextReadHazards(read: GucRead): ContextReadHazard[] {
   const hazards: ContextReadHazard[] = [];
   if (read.via !== 'current-setting') return hazards;
-  if (read.missingOk === 'absent' || read.missingOk === 'false') hazards.push('raises-when-unset');
+  // An error the enclosing PL/pgSQL block catches (and answers failing closed) never reaches the query.
+  if ((read.missingOk === 'absent' || read.missingOk === 'false') && read.caught !== 'any-error') hazards.push('raises-when-unset');
   for (const wrapper of read.wrappers) {
-    if (wrapper.kind === 'nullif-empty') break;
+    if (wrapper.kind === 'nullif-empty' || read.caught !== undefined) break;
     if (wrapper.kind === 'cast' && !TEXT_TYPES.has(wrapper.type)) {
       hazards.push('cast-without-nullif');
       break;

@@ -63,9 +63,48 @@ export interface PlPgSqlExpression {
   isDynamicQuery: boolean;
   /** The `PLpgSQL_expr` node of the body's tree it was read from (for readers that follow the control flow). */
   node: JsonObject;
+  /** Which errors raised by the expression a surrounding block catches and answers failing closed, if any. */
+  caught: CaughtErrors | undefined;
+}
+
+/**
+ * Errors of an expression that an enclosing `BEGIN … EXCEPTION` block catches, answering with
+ * `RETURN NULL` or `RETURN false` (it fails closed): every error (`WHEN OTHERS`), or data errors
+ * only (`WHEN data_exception`, `invalid_text_representation`, `invalid_datetime_format`: what a
+ * cast of '' raises).
+ */
+export type CaughtErrors = 'any-error' | 'data-error';
+
+const DATA_ERRORS = new Set(['data_exception', 'invalid_text_representation', 'invalid_datetime_format']);
+const FAILS_CLOSED = /^\s*(?:null|false)\s*(?:::\s*[\w\s."]+)?$/i;
+
+/** Whether a handler's statements are only `RETURN NULL` / `RETURN false` (possibly cast). */
+function returnsClosed(action: unknown): boolean {
+  if (!Array.isArray(action) || action.length === 0) return false;
+  return action.every((statement) => {
+    const ret = (statement as JsonObject | null)?.PLpgSQL_stmt_return as JsonObject | undefined;
+    const query = ((ret?.expr as JsonObject | undefined)?.PLpgSQL_expr as JsonObject | undefined)?.query;
+    return typeof query === 'string' && FAILS_CLOSED.test(query);
+  });
+}
+
+/** What a block's EXCEPTION clause catches and answers failing closed (the first handler that matches an error decides). */
+function blockCatches(block: JsonObject): CaughtErrors | undefined {
+  const handlers = ((block.exceptions as JsonObject | undefined)?.PLpgSQL_exception_block as JsonObject | undefined)?.exc_list;
+  if (!Array.isArray(handlers)) return undefined;
+  let data = false;
+  for (const handler of handlers) {
+    const exception = (handler as JsonObject | null)?.PLpgSQL_exception as JsonObject | undefined;
+    const names = ((exception?.conditions as unknown[] | undefined) ?? []).map((c) => String(((c as JsonObject).PLpgSQL_condition as JsonObject | undefined)?.condname ?? '').toLowerCase());
+    const closed = returnsClosed(exception?.action);
+    if (names.includes('others')) return closed ? 'any-error' : data ? 'data-error' : undefined;
+    if (names.some((name) => DATA_ERRORS.has(name)) && closed) data = true;
+  }
+  return data ? 'data-error' : undefined;
 }
 
 interface RawExpression {
+  caught: CaughtErrors | undefined;
   query: string;
   parseMode: number;
   lineno: number;
@@ -73,9 +112,9 @@ interface RawExpression {
   node: JsonObject;
 }
 
-function collectExpressions(node: unknown, lineno: number, statement: string, out: RawExpression[]): void {
+function collectExpressions(node: unknown, lineno: number, statement: string, out: RawExpression[], caught?: CaughtErrors): void {
   if (Array.isArray(node)) {
-    for (const item of node) collectExpressions(item, lineno, statement, out);
+    for (const item of node) collectExpressions(item, lineno, statement, out, caught);
     return;
   }
   if (node === null || typeof node !== 'object') return;
@@ -83,14 +122,21 @@ function collectExpressions(node: unknown, lineno: number, statement: string, ou
     if (key === 'PLpgSQL_expr') {
       const expr = value as JsonObject;
       if (typeof expr.query === 'string') {
-        out.push({ query: expr.query, parseMode: Number(expr.parseMode ?? 0), lineno, statement, node: expr });
+        out.push({ query: expr.query, parseMode: Number(expr.parseMode ?? 0), lineno, statement, node: expr, caught });
       }
+    } else if (key === 'PLpgSQL_stmt_block') {
+      // The block's own statements run under its handlers; the handlers' statements do not.
+      const block = value as JsonObject;
+      const at = typeof block?.lineno === 'number' ? block.lineno : lineno;
+      const inner = blockCatches(block);
+      collectExpressions(block.body, at, key, out, inner === 'any-error' || caught === 'any-error' ? 'any-error' : (inner ?? caught));
+      collectExpressions(block.exceptions, at, key, out, caught);
     } else if (key.startsWith('PLpgSQL_')) {
       const body = value as JsonObject;
-      collectExpressions(body, typeof body?.lineno === 'number' ? body.lineno : lineno, key, out);
+      collectExpressions(body, typeof body?.lineno === 'number' ? body.lineno : lineno, key, out, caught);
     } else if (key === 'query' && statement === 'PLpgSQL_stmt_dynexecute') {
-      collectExpressions(value, lineno, 'dynexecute-query', out);
-    } else collectExpressions(value, lineno, statement, out);
+      collectExpressions(value, lineno, 'dynexecute-query', out, caught);
+    } else collectExpressions(value, lineno, statement, out, caught);
   }
 }
 
@@ -138,6 +184,7 @@ export function plpgsqlExpressions(func: JsonObject, body: string): PlPgSqlExpre
       toBody: (k) => Math.min(anchor + length, Math.max(anchor, anchor + k - shift)),
       isDynamicQuery: expr.statement === 'dynexecute-query',
       node: expr.node,
+      caught: expr.caught,
     });
   }
   return found;

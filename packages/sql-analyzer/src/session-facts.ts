@@ -57,6 +57,12 @@ interface FactBase {
   functionName?: string;
   /** Whether the fact comes from the string of an `EXECUTE 'literal'` in PL/pgSQL. */
   dynamic: boolean;
+  /**
+   * Set when the fact is inside a PL/pgSQL block whose EXCEPTION clause catches the errors it may
+   * raise and answers `RETURN NULL`/`RETURN false`: every error (`any-error`, `WHEN OTHERS`) or data
+   * errors only (`data-error`, such as a cast of '').
+   */
+  caught?: 'any-error' | 'data-error';
 }
 
 /** A write to a setting (GUC): SET, RESET, set_config, ALTER ROLE/DATABASE … SET, DISCARD ALL. */

@@ -3,6 +3,7 @@
  * origin), the facts found so far, and the small range helpers every visitor uses.
  */
 import type { TemplateHole } from './parse-sql.js';
+import type { CaughtErrors } from './routine-bodies.js';
 import type { FactOrigin, SessionFact } from './session-facts.js';
 import type { SourceRange } from './source-text.js';
 import type { SqlSnippet } from './sql-snippet.js';
@@ -26,6 +27,8 @@ export interface WalkState {
   origin: FactOrigin;
   functionName: string | undefined;
   dynamic: boolean;
+  /** Errors an enclosing PL/pgSQL block catches, failing closed (see `CaughtErrors`). */
+  caught?: CaughtErrors;
   holeParameters: ReadonlySet<number>;
   holes: readonly TemplateHole[];
   facts: SessionFact[];
@@ -34,7 +37,7 @@ export interface WalkState {
 }
 
 /** The fields `push` fills in from the walk state. */
-export type FactFields<F extends SessionFact = SessionFact> = Omit<F, 'statementIndex' | 'origin' | 'dynamic' | 'functionName'>;
+export type FactFields<F extends SessionFact = SessionFact> = Omit<F, 'statementIndex' | 'origin' | 'dynamic' | 'functionName' | 'caught'>;
 
 export function overlapsHole(range: SourceRange, holes: readonly TemplateHole[]): TemplateHole[] {
   return holes.filter((h) => h.start < range.end && range.start < h.end);
@@ -64,6 +67,7 @@ export function push(state: WalkState, fact: FactFields): void {
   full.origin = state.origin;
   full.dynamic = state.dynamic;
   if (state.functionName !== undefined) full.functionName = state.functionName;
+  if (state.caught !== undefined) full.caught = state.caught;
   state.facts.push(full);
 }
 

@@ -7,8 +7,8 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres } from '@tenant-scope/pg-harness';
 import type { PostgresServer } from '@tenant-scope/pg-harness';
-import { analyzeSql, contextWriteHazards, initAnalyzer, sessionStateHazards, transactionControlHazards } from '@tenant-scope/sql-analyzer';
-import type { GucWrite, SessionStateUse, TransactionControl } from '@tenant-scope/sql-analyzer';
+import { analyzeSql, contextReadHazards, contextWriteHazards, initAnalyzer, sessionStateHazards, transactionControlHazards } from '@tenant-scope/sql-analyzer';
+import type { GucRead, GucWrite, SessionStateUse, TransactionControl } from '@tenant-scope/sql-analyzer';
 
 const ROLE = 'hazard_role';
 const PASSWORD = 'hazard-password';
@@ -179,5 +179,40 @@ describe('transactionControlHazards, as PostgreSQL decides', () => {
       return value;
     });
     expect(seen).toBe('A');
+  });
+});
+
+describe('contextReadHazards, as PostgreSQL decides', () => {
+  it("a cast of '' inside a block whose handler answers NULL or false fails closed; a handler that raises again, catches other errors or answers a value does not make it safe", async () => {
+    const handlers: Record<string, string> = {
+      others_null: 'when others then return null',
+      data_error_null: 'when invalid_text_representation then return null::uuid',
+      reraise: 'when others then raise',
+      other_error: 'when division_by_zero then return null',
+      fails_open: "when others then return '00000000-0000-0000-0000-000000000001'::uuid",
+    };
+    const verdicts: Record<string, boolean> = {};
+    const outcomes: Record<string, string> = {};
+    await withClient(async (client) => {
+      for (const [name, handler] of Object.entries(handlers)) {
+        const sql = `create function read_${name}() returns uuid language plpgsql stable as $$ begin return current_setting('app.tenant_id', true)::uuid; exception ${handler}; end $$`;
+        const read = analyzeSql(sql).facts.find((f): f is GucRead => f.kind === 'guc-read');
+        if (!read) throw new Error(`no setting read in ${sql}`);
+        verdicts[name] = contextReadHazards(read).includes('cast-without-nullif');
+        await client.query(sql);
+      }
+      // A transaction-local set that has ended: the setting now reads '' on this connection.
+      await client.query("begin; select set_config('app.tenant_id', 'tenant-a', true); commit");
+      for (const name of Object.keys(handlers)) {
+        try {
+          const value = await one(client, `select read_${name}() as v`);
+          outcomes[name] = value === null ? 'closed' : 'open';
+        } catch {
+          outcomes[name] = 'raises';
+        }
+      }
+    });
+    expect(outcomes).toEqual({ others_null: 'closed', data_error_null: 'closed', reraise: 'raises', other_error: 'raises', fails_open: 'open' });
+    expect(verdicts).toEqual({ others_null: false, data_error_null: false, reraise: true, other_error: true, fails_open: true });
   });
 });
