@@ -18,6 +18,8 @@ export interface PlatformPreset {
   sharedTables: readonly string[];
   /** Roles the platform's clients connect as (`public` included): not table owners. */
   clientRoles: readonly string[];
+  /** Functions (`schema.name`) that return the role a request runs as (see request-role-gate.ts). */
+  roleFunctions: readonly string[];
   /** Severities the platform changes, unless the configuration sets them. */
   rules: Readonly<Record<string, RuleSetting>>;
 }

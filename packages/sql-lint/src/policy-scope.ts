@@ -13,11 +13,16 @@ import { constantText, nameParts, nodeOf, unwrapNode, walkTree } from '@tenant-s
 import type { NodeOfType } from '@tenant-scope/sql-analyzer';
 import { carriesContext, functionDerivesFromContext } from './context-sources.js';
 import { resolveFunction } from './model/lookups.js';
+import { isBypassingRoleGate } from './request-role-gate.js';
 import type { TableModel } from './model/schema-model.js';
 import type { RuleContext } from './rule.js';
 
-/** How a policy expression ties rows to the context. */
-export type RowScope = 'tenant' | 'own-row';
+/**
+ * How a policy expression ties rows to the context: to the tenant, to the identity (own rows), or
+ * not at all for anyone it governs (`closed`: only a request running as a role that bypasses
+ * row-level security passes it, see request-role-gate.ts).
+ */
+export type RowScope = 'tenant' | 'own-row' | 'closed';
 
 /** The table a policy is on and its tenant column (undefined for a table without one). */
 export interface ScopeTarget {
@@ -29,7 +34,7 @@ export interface ScopeTarget {
 const RESTRICTING = new Set(['=', '?', '?|', '?&', '@>', '<@', '&&']);
 
 function rank(scope: RowScope | undefined): number {
-  return scope === 'tenant' ? 2 : scope === 'own-row' ? 1 : 0;
+  return scope === 'closed' ? 3 : scope === 'tenant' ? 2 : scope === 'own-row' ? 1 : 0;
 }
 
 function best(scopes: (RowScope | undefined)[]): RowScope | undefined {
@@ -117,6 +122,7 @@ export function rowScope(context: RuleContext, node: unknown, target: ScopeTarge
       const operator = nameParts(wrapped.body.name).join('.');
       const restricting = ((kind === 'AEXPR_OP' || kind === 'AEXPR_OP_ANY' || kind === 'AEXPR_IN') && RESTRICTING.has(operator)) || kind === 'AEXPR_NOT_DISTINCT';
       if (!restricting) return undefined;
+      if (operator === '=' && isBypassingRoleGate(context, lexpr, rexpr)) return 'closed';
       if (operator === '=' && isTrueConstant(rexpr)) return rowScope(context, lexpr, target);
       if (operator === '=' && isTrueConstant(lexpr)) return rowScope(context, rexpr, target);
       return comparisonScope(context, lexpr, rexpr, target);

@@ -28,7 +28,7 @@ export function clausesWithoutTenantTie(context: RuleContext, policy: PolicyMode
     const check = policy.withCheck ?? (policy.command === 'insert' ? null : policy.using);
     const scope = check ? rowScope(context, check.node, target) : undefined;
     const inserts = policy.command !== 'update';
-    const tied = scope === 'tenant' || (scope === 'own-row' && (!inserts || constrainsTenantColumn(context, check?.node, target)));
+    const tied = scope === 'tenant' || scope === 'closed' || (scope === 'own-row' && (!inserts || constrainsTenantColumn(context, check?.node, target)));
     if (!tied) missing.push('WITH CHECK');
   }
   return missing;

@@ -138,6 +138,8 @@ export const supabasePreset: PlatformPreset = {
   contextGucs: ['request.jwt.claims', 'request.jwt.claim', 'request.jwt.claim.sub', 'request.jwt.claim.role', 'request.jwt.claim.email'],
   sharedTables: ['storage.objects', 'realtime.messages'],
   clientRoles: ['anon', 'authenticated', 'public'],
+  // auth.role() returns the JWT's role claim, the role PostgREST runs the request as.
+  roleFunctions: ['auth.role'],
   // Clients connect as anon/authenticated, which own no table: an unforced table is not bypassed by them.
   // They are database roles any API client gets: a context setter they can call is forgeable by anyone.
   rules: { 'rls-not-forced': 'off', 'forgeable-context': 'error' },
