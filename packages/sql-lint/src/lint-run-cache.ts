@@ -1,17 +1,28 @@
 /**
  * The run entries of `--cache`: the findings of a whole history, named by a hash of everything they
- * depend on (the tool's code, Node's version, the configuration, and every file's path and text in
- * order). A re-run with nothing changed reads them instead of replaying the history; any change to
+ * depend on (the tool's code, Node's version, picomatch's, the configuration, and every file's path
+ * and text in order). A re-run with nothing changed reads them instead of replaying the history; any change to
  * any input names another entry. The newest few are kept. An entry that cannot be read or does not
  * have the shape of findings is ignored, and the history is linted as without it.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { Finding } from './lint-sql.js';
 import type { LintConfig } from './lint-config.js';
 import { toolCodeStamp } from './migration-analysis-cache.js';
 import type { SqlFile } from './model/replay.js';
+
+/** picomatch's manifest: the `ignore` globs of the configuration are matched with it. */
+function picomatchVersion(): string {
+  try {
+    return readFileSync(join(dirname(createRequire(import.meta.url).resolve('picomatch')), 'package.json'), 'utf8');
+  } catch {
+    // Not where a package keeps its manifest: the entries of this run are named without it.
+    return 'picomatch: no manifest';
+  }
+}
 
 /** Run entries kept: a few branches or configurations linted in turn each find their own. */
 const RUNS_KEPT = 8;
@@ -56,7 +67,7 @@ export function openLintRunCache(location: string): LintRunCache {
       } catch {
         return null;
       }
-      const hash = createHash('sha256').update(`run\n${toolCodeStamp()}\n${process.version}\n${settings}\n${history.length}\n`);
+      const hash = createHash('sha256').update(`run\n${toolCodeStamp()}\n${process.version}\n${picomatchVersion()}\n${settings}\n${history.length}\n`);
       // Lengths first, so that no two histories give the same stream.
       for (const file of history) hash.update(`${file.path.length}:${file.path}${file.text.length}:`).update(file.text);
       return hash.digest('hex');
