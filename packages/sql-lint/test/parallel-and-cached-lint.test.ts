@@ -119,6 +119,14 @@ describe('worker threads', () => {
       expect(names.filter((name) => /^[0-9a-f]{64}\.json$/.test(name))).toHaveLength(3);
       expect(names.filter((name) => /^run-[0-9a-f]{64}\.json$/.test(name))).toHaveLength(1);
       expect(names).toHaveLength(4);
+      // The run entry holds findings, not output: every format reads it and prints what it prints without the cache.
+      for (const format of ['pretty', 'sarif', 'github']) {
+        const lint = (...more: string[]) => spawnSync(process.execPath, [cli, 'lint', '--format', format, ...more, 'deep'], { cwd: dir, encoding: 'utf8' });
+        const uncached = lint('--concurrency', 'off');
+        expect(uncached.status, format).toBe(1);
+        expect(lint('--cache').stdout, format).toBe(uncached.stdout);
+      }
+      expect(readdirSync(join(dir, '.tenant-scope-cache')).sort()).toEqual([...names].sort());
     }
   });
 });
@@ -263,5 +271,12 @@ describe('--cache', () => {
     const untouched = [...written].filter(([entry, mtime]) => now.get(entry) === mtime).map(([entry]) => entry);
     expect(untouched).toEqual([...written.keys()].filter((entry) => entry !== damaged));
     expect(Object.keys(JSON.parse(readFileSync(join(cache, damaged), 'utf8')) as object)).toEqual(['error', 'statements', 'skipped', 'facts', 'unanalyzable']);
+    // Whole runs: stored, read back, and not read for the edited history.
+    const runs = freshCache();
+    expect(rendered(await lintSqlFindings({ files, config, cacheLocation: runs }))).toBe(single);
+    expect(runEntries(runs)).toHaveLength(1);
+    expect(rendered(await lintSqlFindings({ files, config, cacheLocation: runs }))).toBe(single);
+    expect(rendered(await lintSqlFindings({ files: changed, config, cacheLocation: runs }))).toBe(rendered(afterEdit));
+    expect(runEntries(runs)).toHaveLength(2);
   });
 });
