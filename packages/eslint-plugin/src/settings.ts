@@ -31,6 +31,11 @@ export interface TenantScopeSettings {
   transactionTypes: TypeSpecifier[];
   /** The migration history `require-tenant-scope` reads the schema from, overriding `tenant-scope.config.*`; null: the config file's. */
   migrations: string[] | null;
+  /**
+   * Whether the settings describe the project's tenant model (`contextGucs`, `wrappers`,
+   * `unscopedWrappers`, `pools` or `migrations` given): then every pool is taken to serve tenant data.
+   */
+  tenantModelGiven: boolean;
 }
 
 /** A configured name: an exact identifier, or a regular expression written as `/source/flags`. */
@@ -139,6 +144,9 @@ function typeList(value: unknown): TypeSpecifier[] {
 
 const cache = new WeakMap<object, TenantScopeSettings>();
 
+/** Settings that say how the project scopes tenants, as opposed to how its code is written (`sqlTags`, types). */
+const tenantModelKeys = ['contextGucs', 'wrappers', 'unscopedWrappers', 'pools', 'migrations'] as const;
+
 /** A configuration mistake in `settings['tenant-scope']`: an unknown key or a value of the wrong shape. */
 export class TenantScopeSettingsError extends Error {
   override readonly name = 'TenantScopeSettingsError';
@@ -201,6 +209,7 @@ function readGivenSettings(context: { settings: unknown }): TenantScopeSettings 
     clientTypes: [...defaultClientTypes, ...typeList(given.clientTypes)],
     transactionTypes: defaultTransactionTypes,
     migrations: stringList(given.migrations) ?? null,
+    tenantModelGiven: tenantModelKeys.some((name) => given[name] !== undefined),
   };
   cache.set(key, settings);
   return settings;

@@ -5,7 +5,7 @@
 import noInterpolatedContext from '../src/rules/no-interpolated-context.js';
 import noSessionSet from '../src/rules/no-session-set.js';
 import requireTenantScope from '../src/rules/require-tenant-scope.js';
-import { ruleTester } from './rule-tester.js';
+import { ruleTester, inTenantApp } from './rule-tester.js';
 
 const scope = "import pg from 'pg';\nimport { createTenantScope } from '@tenant-scope/guard';\nconst scope = createTenantScope(new pg.Pool(), {});\n";
 const pool = "import pg from 'pg';\nconst pool = new pg.Pool();\n";
@@ -17,10 +17,10 @@ ruleTester.run('require-tenant-scope: edge cases', requireTenantScope, {
     { name: 'scope.pool inside scope.withTenant', code: `${scope}await scope.withTenant({ tenantId }, async (client) => client.query('select 1'));` },
     { name: 'scope.pool inside scope.withoutTenant', code: `${scope}await scope.withoutTenant(async () => scope.pool.query('select count(*) from tenants'));` },
   ],
-  invalid: [
+  invalid: inTenantApp([
     { name: 'scope.pool outside withTenant', code: `${scope}await scope.pool.query('select * from invoices');`, errors: [{ messageId: 'unscopedQuery', line: 4, column: 7 }] },
     { name: "pool['query'](…)", code: `${pool}await pool['query']('select * from invoices');`, errors: [{ messageId: 'unscopedQuery', line: 3, column: 7 }] },
-  ],
+  ]),
 });
 
 ruleTester.run('no-session-set: edge cases', noSessionSet, {

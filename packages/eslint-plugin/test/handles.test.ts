@@ -3,7 +3,7 @@
  * framework-injected `constructor(private readonly db: Pool)`, a parameter `db: Kysely<DB>`.
  */
 import requireTenantScope from '../src/rules/require-tenant-scope.js';
-import { ruleTester } from './rule-tester.js';
+import { ruleTester, inTenantApp } from './rule-tester.js';
 
 ruleTester.run('require-tenant-scope: handles by annotation', requireTenantScope, {
   valid: [
@@ -15,7 +15,7 @@ ruleTester.run('require-tenant-scope: handles by annotation', requireTenantScope
     { name: 'a Prisma.TransactionClient parameter', code: "import { Prisma } from '@prisma/client';\nexport function f(tx: Prisma.TransactionClient) { return tx.$queryRaw`select 1`; }" },
     { name: 'a union type is not guessed', code: "import type { Pool, PoolClient } from 'pg';\nexport function f(db: Pool | PoolClient) { return db.query('select 1'); }" },
   ],
-  invalid: [
+  invalid: inTenantApp([
     {
       name: 'NestJS constructor(private readonly db: Pool)',
       code: "import { Pool } from 'pg';\nexport class Invoices {\n  constructor(private readonly db: Pool) {}\n  list() { return this.db.query('select * from invoices'); }\n}",
@@ -33,5 +33,5 @@ ruleTester.run('require-tenant-scope: handles by annotation', requireTenantScope
     { name: 'an injected TypeORM DataSource', code: "import { DataSource } from 'typeorm';\nexport class S {\n  constructor(private dataSource: DataSource) {}\n  list() { return this.dataSource.query('select 1'); }\n}", errors: [{ messageId: 'unscopedQuery', line: 4, column: 19 }] },
     { name: 'an injected Sequelize', code: "import { Sequelize } from 'sequelize';\nexport class S {\n  constructor(private sequelize: Sequelize) {}\n  list() { return this.sequelize.query('select 1'); }\n}", errors: [{ messageId: 'unscopedQuery', line: 4, column: 19 }] },
     { name: 'a declared variable', code: "import type { PrismaClient } from '@prisma/client';\ndeclare const prisma: PrismaClient;\nawait prisma.$queryRawUnsafe('select 1');", errors: [{ messageId: 'unscopedQuery', line: 3, column: 7 }] },
-  ],
+  ]),
 });

@@ -4,7 +4,7 @@ import { RuleTester } from '@typescript-eslint/rule-tester';
 import noPoolTransaction from '../src/rules/no-pool-transaction.js';
 import requireClientRelease from '../src/rules/require-client-release.js';
 import requireTenantScope from '../src/rules/require-tenant-scope.js';
-import { ruleTester as untypedRuleTester } from './rule-tester.js';
+import { ruleTester as untypedRuleTester, inTenantApp } from './rule-tester.js';
 
 // RuleTester's hooks are set to Vitest's in ./rule-tester.js.
 const typedRuleTester = new RuleTester({
@@ -45,10 +45,10 @@ typedRuleTester.run('require-tenant-scope with types', requireTenantScope, {
     { name: 'a PoolClient parameter', code: "import type { PoolClient } from 'pg';\nexport async function f(client: PoolClient) { await client.query('select 1'); }" },
     { name: 'an application type not configured', code: "import { appDb } from './db.js';\nawait appDb.query('select 1');" },
   ],
-  invalid: [
+  invalid: inTenantApp([
     { name: 'a pool imported from ./db', code: `${importPool}await pool.query('select 1');`, errors: [{ messageId: 'unscopedQuery', line: 2, column: 7 }] },
     { name: 'a pool typed parameter', code: "import pg from 'pg';\nexport function f(p: pg.Pool) { return p.query('select 1'); }", errors: [{ messageId: 'unscopedQuery', line: 2, column: 40 }] },
-  ],
+  ]),
 });
 
 typedRuleTester.run('require-client-release with types', requireClientRelease, {

@@ -46,6 +46,8 @@ const found = (stdout: string): string[] => (JSON.parse(stdout) as CheckJson).fi
 const app = {
   'package.json': '{ "name": "app", "type": "module" }\n',
   'migrations/001_orders.sql': 'create table orders (id bigint primary key, tenant_id uuid not null);\nalter table orders enable row level security;\n',
+  // The history names the tenant tables for the plugin too (without it, and without settings, it judges pool queries only in files that use tenant context).
+  'tenant-scope.config.json': '{ "migrations": ["migrations"] }\n',
   'tsconfig.json': JSON.stringify({ compilerOptions: { strict: true, module: 'nodenext', noEmit: true }, include: ['src'] }),
   // A pool imported from another module: recognised only with type information.
   'src/db.ts': "import pg from 'pg';\nexport const db: pg.Pool = new pg.Pool();\n",
@@ -69,7 +71,7 @@ describe('tenant-scope check', () => {
     expect(result.stderr).toBe(
       [
         'Summary',
-        '  migrations (tenant-scope lint): 1 .sql file, 1 error, 1 warning (config: defaults)',
+        '  migrations (tenant-scope lint): 1 .sql file, 1 error, 1 warning (config: tenant-scope.config.json)',
         '  app code (ESLint with @tenant-scope/eslint-plugin): 3 files (2 with type information from tsconfig.json, 1 without), 2 errors, 0 warnings, 2 query sites recognised',
         '  not checked: nothing',
         '',
@@ -153,7 +155,8 @@ describe('tenant-scope check', () => {
         '}',
         '',
       ].join('\n'),
-      'src/health.js': "import pg from 'pg';\nconst pool = new pg.Pool();\nexport const health = () => pool.query('select 1');\n",
+      // The wrapper call shows the pool serves tenants, so its unscoped query is judged.
+      'src/health.js': "import pg from 'pg';\nconst pool = new pg.Pool();\nexport const health = () => pool.query('select 1');\nexport const scoped = (tenant, work) => withTenant(pool, tenant, work);\n",
     });
     const result = run(dir, 'check', '--format', 'json');
     expect(result.code).toBe(1);

@@ -92,11 +92,25 @@ export default createRule<[], MessageIds>({
       if (tenancy?.kind === 'global') return;
       if (scope.kind === 'scoped') context.report({ node, messageId: 'poolInsideScope', data: { method, wrapper: scope.wrapper } });
       else if (tenancy?.kind === 'tenant') context.report({ node, messageId: 'unscopedTenantQuery', data: { method, relation: tenancy.name, wrapper, escape } });
-      else context.report({ node, messageId: 'unscopedQuery', data: { method, wrapper, escape } });
+      else if (schema || settings.tenantModelGiven) context.report({ node, messageId: 'unscopedQuery', data: { method, wrapper, escape } });
+      // Whether this pool serves tenant data at all is only known once the whole file is read.
+      else unjudged.push({ node, method });
+    };
+    /** Unscoped pool queries of unknown tenancy, reported at the end if the file shows it uses tenant context. */
+    const unjudged: { node: TSESTree.Node; method: string }[] = [];
+    let usesTenantContext = false;
+    const noteTenantContext = (node: TSESTree.Node): void => {
+      if (usesTenantContext) return;
+      if (isCallOf(node, settings.wrappers) || isCallOf(node, settings.unscopedWrappers)) usesTenantContext = true;
+      else {
+        const query = sqlQueryAt(node, ctx);
+        usesTenantContext = query !== null && contextWrites(query.analysis, settings).length > 0;
+      }
     };
     return mergeListeners(queryCoverageListener(ctx), {
       CallExpression(node): void {
         safely(() => {
+          noteTenantContext(node);
           if (node.callee.type !== AST_NODE_TYPES.MemberExpression) return;
           const method = calleeName(node.callee);
           if (method !== null && rawQueryMethods.has(method)) check(node, node.callee.object, method);
@@ -104,10 +118,15 @@ export default createRule<[], MessageIds>({
       },
       TaggedTemplateExpression(node): void {
         safely(() => {
+          noteTenantContext(node);
           const tag = node.tag;
           if (tag.type === AST_NODE_TYPES.Identifier) check(node, tag, tag.name);
           else if (tag.type === AST_NODE_TYPES.MemberExpression && rawQueryMethods.has(calleeName(tag) ?? '')) check(node, tag.object, calleeName(tag) ?? '');
         });
+      },
+      'Program:exit'(): void {
+        if (!usesTenantContext) return;
+        for (const { node, method } of unjudged) context.report({ node, messageId: 'unscopedQuery', data: { method, wrapper, escape } });
       },
     });
   },

@@ -10,7 +10,7 @@ import noSessionSet from '../../src/rules/no-session-set.js';
 import requireTenantScope from '../../src/rules/require-tenant-scope.js';
 
 // RuleTester's hooks are set to Vitest's in ../rule-tester.js.
-import '../rule-tester.js';
+import { inTenantApp } from '../rule-tester.js';
 
 const typedRuleTester = new RuleTester({
   languageOptions: {
@@ -52,11 +52,11 @@ typedRuleTester.run('require-tenant-scope: ORM handles with types', requireTenan
     { name: 'Kysely query on the transaction', code: `${handles}${kyselySql}await kysely.transaction().execute(async (trx) => sql\`select * from invoices\`.execute(trx));` },
     { name: 'a TypeORM query runner is one connection', code: `${handles}const runner = dataSource.createQueryRunner();\ntry { await runner.query('select 1'); } finally { await runner.release(); }` },
   ],
-  invalid: [
+  invalid: inTenantApp([
     { name: 'Kysely executeQuery on the database', code: `${handles}await kysely.executeQuery(CompiledQuery.raw('select * from invoices'));`, errors: [{ messageId: 'unscopedQuery', line: 4, column: 7 }] },
     { name: 'Drizzle execute on the database', code: `${handles}${drizzleSql}await drizzleDb.execute(sql\`select * from invoices\`);`, errors: [{ messageId: 'unscopedQuery', line: 5, column: 7 }] },
     { name: 'postgres.js handle as a tag', code: `${handles}await pgsql\`select * from invoices\`;`, errors: [{ messageId: 'unscopedQuery', line: 4, column: 7 }] },
-  ],
+  ]),
 });
 
 typedRuleTester.run('no-session-set: RESET in ORM transactions with types', noSessionSet, {

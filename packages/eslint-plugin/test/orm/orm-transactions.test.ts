@@ -5,7 +5,7 @@
 import noPoolTransaction from '../../src/rules/no-pool-transaction.js';
 import noSessionSet from '../../src/rules/no-session-set.js';
 import requireTenantScope from '../../src/rules/require-tenant-scope.js';
-import { ruleTester } from '../rule-tester.js';
+import { ruleTester, inTenantApp } from '../rule-tester.js';
 
 const prisma = "import { PrismaClient } from '@prisma/client';\nconst prisma = new PrismaClient();\n";
 const drizzle = "import { drizzle } from 'drizzle-orm/node-postgres';\nimport { sql } from 'drizzle-orm';\nconst db = drizzle(pool);\n";
@@ -58,7 +58,7 @@ ruleTester.run('require-tenant-scope: ORM transactions', requireTenantScope, {
     { name: 'a query runner handed to the work', code: `${typeorm}const runner = dataSource.createQueryRunner();\ntry { await runner.query("${localSet}", [id]); await work(runner); } finally { await runner.release(); }` },
     { name: 'a transaction callback that goes on using its handle', code: `${prisma}await prisma.$transaction(async (tx) => { await tx.$executeRaw\`select set_config('app.tenant_id', \${id}, true)\`; return tx.invoice.findMany(); });` },
   ],
-  invalid: [
+  invalid: inTenantApp([
     { name: 'Prisma batch without a context write', code: `${prisma}await prisma.$transaction([prisma.$queryRaw\`select * from invoices\`]);`, errors: [{ messageId: 'unscopedQuery', line: 3, column: 28 }] },
     { name: 'Prisma batch: a query before the context write', code: `${prisma}await prisma.$transaction([prisma.$queryRaw\`select * from invoices\`, prisma.$executeRaw\`select set_config('app.tenant_id', \${id}, true)\`]);`, errors: [{ messageId: 'unscopedQuery', line: 3, column: 28 }] },
     { name: 'Kysely sql`…`.execute(db) on the database', code: `${kysely}await sql\`select * from invoices\`.execute(db);`, errors: [{ messageId: 'unscopedQuery', line: 3, column: 7 }] },
@@ -77,7 +77,7 @@ ruleTester.run('require-tenant-scope: ORM transactions', requireTenantScope, {
       code: `${prisma}await prisma.$transaction(async (tx) => { await tx.$executeRaw\`select set_config('app.tenant_id', \${id}, true)\`; });\nawait prisma.invoice.findMany();`,
       errors: [{ messageId: 'contextTransactionUnused', data: { handle: 'tx', name: 'app.tenant_id' }, line: 3, column: 49 }],
     },
-  ],
+  ]),
 });
 
 ruleTester.run('no-session-set: ORM transactions', noSessionSet, {

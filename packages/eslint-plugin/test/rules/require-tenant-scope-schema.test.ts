@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import rule from '../../src/rules/require-tenant-scope.js';
-import { ruleTester } from '../rule-tester.js';
+import { ruleTester, inTenantApp } from '../rule-tester.js';
 
 // The fixture app's tenant-scope.config.json names its migrations: tenant tables (invoices with RLS,
 // audit_events with a tenant column), global ones (tenants, countries), views and functions over each.
@@ -26,7 +26,7 @@ ruleTester.run('require-tenant-scope with the project schema', rule, {
     { name: 'the outer pool inside the wrapper, on a global table', filename, code: `${pool}await withTenant(pool, t, async (client) => { await pool.query('select * from countries'); });` },
     { name: 'the history named in the settings', filename: elsewhere, code: `${pool}await pool.query('select * from countries');`, settings: migrationsSetting },
   ],
-  invalid: [
+  invalid: inTenantApp([
     {
       name: 'a table with row-level security',
       filename,
@@ -88,5 +88,5 @@ ruleTester.run('require-tenant-scope with the project schema', rule, {
       errors: [{ messageId: 'unscopedTenantQuery', line: 3, column: 7 }],
     },
     { name: 'without a history, select 1 is reported as before', filename: elsewhere, code: `${pool}await pool.query('select 1');`, errors: [{ messageId: 'unscopedQuery', line: 3, column: 7 }] },
-  ],
+  ]),
 });

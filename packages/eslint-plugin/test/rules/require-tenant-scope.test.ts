@@ -1,5 +1,5 @@
 import rule from '../../src/rules/require-tenant-scope.js';
-import { ruleTester } from '../rule-tester.js';
+import { ruleTester, inTenantApp } from '../rule-tester.js';
 
 const pool = "import pg from 'pg';\nconst pool = new pg.Pool();\n";
 
@@ -27,7 +27,7 @@ ruleTester.run('require-tenant-scope', rule, {
     { name: 'a private pool used through the wrapper', code: "class Invoices {\n  #pool = new Pool();\n  list(t) { return withTenant(this.#pool, t, (client) => client.query('select 1')); }\n}" },
     { name: 'a member of another class with the same name', code: "class A { #db = new Pool(); }\nclass B {\n  #db = makeClient();\n  list() { return this.#db.query('select 1'); }\n}" },
   ],
-  invalid: [
+  invalid: inTenantApp([
     { name: 'query on a new Pool', code: `${pool}await pool.query('select * from invoices');`, errors: [{ messageId: 'unscopedQuery', line: 3, column: 7, endColumn: 43 }] },
     { name: 'query with dynamic text', code: `${pool}await pool.query(text, values);`, errors: [{ messageId: 'unscopedQuery', line: 3, column: 7 }] },
     { name: 'outer pool inside the wrapper', code: `${pool}await withTenant(pool, t, async (client) => { await pool.query('select 1'); });`, errors: [{ messageId: 'poolInsideScope', data: { method: 'query', wrapper: 'withTenant' }, line: 3, column: 53 }] },
@@ -56,6 +56,47 @@ ruleTester.run('require-tenant-scope', rule, {
         { messageId: 'unscopedQuery', line: 3, column: 7 },
         { messageId: 'unscopedQuery', line: 5, column: 7 },
       ],
+    },
+  ]),
+});
+
+// Without settings that declare the tenant model, an unscoped pool query is judged only in a file
+// that shows tenant context in use: a context write (on any handle) or a wrapper call, before or after it.
+ruleTester.run('require-tenant-scope: the file shows whether its pool serves tenants', rule, {
+  valid: [
+    { name: 'a job queue that never sets tenant context', code: `${pool}await pool.query('select * from jobs where run_at <= now()');` },
+    { name: 'a seed script on a postgres.js handle', code: "const sql = postgres(url, { max: 1 });\nawait sql`insert into plans (name) values ('free')`;\nawait sql.unsafe('truncate plans');" },
+    { name: 'a catalog lookup in a test helper', code: `${pool}const { rows } = await pool.query("select 1 from pg_roles where rolname = 'app'");` },
+    { name: 'a setting that is not tenant context', code: `${pool}await pool.query("select set_config('statement_timeout', '5s', false)");\nawait pool.query('select * from jobs');` },
+    { name: 'only sqlTags configured', code: `${pool}await pool.query('select * from invoices');`, settings: { 'tenant-scope': { sqlTags: ['sql', 'SQL'] } } },
+  ],
+  invalid: [
+    {
+      name: 'a context write later in the file',
+      code: `${pool}export const list = () => pool.query('select * from invoices');\nexport async function scoped(t) {\n  const client = await pool.connect();\n  await client.query('begin');\n  await client.query("select set_config('app.tenant_id', $1, true)", [t]);\n}`,
+      errors: [{ messageId: 'unscopedQuery', line: 3, column: 27 }],
+    },
+    {
+      name: 'a wrapper call beside it',
+      code: `${pool}await pool.query('select * from invoices');\nawait withTenant(pool, t, async (client) => client.query('select * from invoices'));`,
+      errors: [{ messageId: 'unscopedQuery', line: 3, column: 7 }],
+    },
+    {
+      name: 'a configured escape hatch beside it',
+      code: `${pool}await asAdmin(async () => pool.query('select count(*) from tenants'));\nawait pool.query('select * from invoices');`,
+      settings: { 'tenant-scope': { unscopedWrappers: ['asAdmin'] } },
+      errors: [{ messageId: 'unscopedQuery', line: 4, column: 7 }],
+    },
+    {
+      name: 'a session-level context write on the pool itself',
+      code: `${pool}await pool.query("set app.tenant_id = 'a'");\nawait pool.query('select * from invoices');`,
+      errors: [{ messageId: 'unscopedQuery', line: 4, column: 7 }],
+    },
+    {
+      name: 'only pools configured',
+      code: "await db.query('select * from invoices');",
+      settings: { 'tenant-scope': { pools: ['db'] } },
+      errors: [{ messageId: 'unscopedQuery', line: 1, column: 7 }],
     },
   ],
 });
