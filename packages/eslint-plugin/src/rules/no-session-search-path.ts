@@ -1,4 +1,5 @@
 import { contextWriteHazards } from '@tenant-scope/sql-analyzer';
+import { isConnectionSetup } from '../connection-setup.js';
 import { createRule } from '../create-rule.js';
 import { localFormFix } from '../local-form-fix.js';
 import { safely, sqlQueryContext, sqlQueryListener } from '../sql-queries.js';
@@ -58,8 +59,9 @@ export default createRule<Options, MessageIds>({
               if (options.allowLocal === false) context.report({ loc, messageId: 'localSearchPath' });
               return;
             }
-            // A role or database default of search_path is configuration (no session-level hazard).
-            if (!hazards.includes('session-level')) return;
+            // A role or database default of search_path is configuration (no session-level hazard), and so is
+            // a value every connection is given when it opens.
+            if (!hazards.includes('session-level') || isConnectionSetup(query.node, query.receiver, ctx.sourceCode)) return;
             const suggestion = options.allowLocal === false ? null : localFormFix(sql, fact);
             context.report({ loc, messageId: 'sessionSearchPath', suggest: suggestion ? [suggestion] : [] });
           });

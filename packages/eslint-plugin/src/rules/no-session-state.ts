@@ -1,4 +1,5 @@
 import { contextWriteHazards, sessionStateHazards } from '@tenant-scope/sql-analyzer';
+import { isConnectionSetup } from '../connection-setup.js';
 import { createRule } from '../create-rule.js';
 import { safely, sqlQueryContext, sqlQueryListener } from '../sql-queries.js';
 import { sqlLocation } from '../sql-text.js';
@@ -79,7 +80,8 @@ export default createRule<Options, MessageIds>({
           } else if (fact.kind === 'guc-write' && (fact.target === 'role' || fact.target === 'session-authorization')) {
             // Returning to the login role (RESET ROLE, SET ROLE NONE) leaves no other role behind.
             const hazards = contextWriteHazards(fact, { contextGucs: null });
-            if (hazards.includes('session-level') && !hazards.includes('resets')) {
+            // A role every connection is given when it opens is configuration, like `ALTER ROLE … SET role`.
+            if (hazards.includes('session-level') && !hazards.includes('resets') && !isConnectionSetup(query.node, query.receiver, ctx.sourceCode)) {
               feature = fact.target === 'role' ? 'set-role' : 'session-authorization';
               detail = fact.value?.kind === 'literal' ? (fact.value.text ?? '') : query.sql.text.slice(fact.value?.range.start ?? 0, fact.value?.range.end ?? 0);
             }

@@ -3,6 +3,13 @@ import { ruleTester } from '../rule-tester.js';
 
 ruleTester.run('no-session-search-path', rule, {
   valid: [
+    { name: 'every new pool connection gets the same search_path', code: "const pool = new Pool();\npool.on('connect', (client) => {\n  client.query('SET search_path TO app, public');\n});" },
+    { name: 'an async connect listener', code: "pool.on('connect', async (client) => { await client.query(`SET search_path TO ${schema}`); });" },
+    { name: "Knex's afterCreate pool hook", code: "const db = knex({ client: 'pg', pool: { afterCreate(conn, done) { conn.query('SET search_path TO app', (err) => done(err, conn)); } } });" },
+    { name: "Knex's afterCreate as an arrow property", code: "const db = knex({ pool: { afterCreate: (conn, done) => conn.query('SET search_path TO app', done) } });" },
+    { name: "Sequelize's afterConnect hook", code: "sequelize.addHook('afterConnect', async (connection) => { await connection.query('SET search_path TO app'); });" },
+    { name: "Slonik's afterPoolConnection interceptor", code: 'const interceptor = { afterPoolConnection: async (context, connection) => { await connection.query(sql`SET search_path TO app`); return null; } };' },
+    { name: 'a standalone client configured at start-up', code: "const client = new Client(config);\nclient.connect();\nclient.query(`set search_path to 'app'`);" },
     { name: 'SET LOCAL search_path', code: 'await client.query("SET LOCAL search_path = tenant_a, public");' },
     { name: 'set_config with is_local true', code: "await client.query(\"select set_config('search_path', $1, true)\", [schema]);" },
     { name: 'schema-qualified query', code: 'await pool.query("select * from tenant_a.invoices");' },
@@ -25,6 +32,26 @@ ruleTester.run('no-session-search-path', rule, {
     { name: 'a const holding SET LOCAL', code: 'const scoped = "SET LOCAL search_path = tenant_a";\nawait client.query(scoped);' },
   ],
   invalid: [
+    {
+      name: 'a listener of another event',
+      code: "pool.on('acquire', (client) => { client.query('SET search_path TO tenant_a'); });",
+      errors: [{ messageId: 'sessionSearchPath', line: 1, column: 48, suggestions: [{ messageId: 'useSetLocal', output: "pool.on('acquire', (client) => { client.query('SET LOCAL search_path TO tenant_a'); });" }] }],
+    },
+    {
+      name: 'a connect listener setting it on another handle',
+      code: "pool.on('connect', () => { pool.query('SET search_path TO tenant_a'); });",
+      errors: [{ messageId: 'sessionSearchPath', line: 1, column: 40, suggestions: [{ messageId: 'useSetLocal', output: "pool.on('connect', () => { pool.query('SET LOCAL search_path TO tenant_a'); });" }] }],
+    },
+    {
+      name: 'a standalone client set inside a request handler',
+      code: "const client = new Client();\napp.get('/', async (req) => {\n  await client.query(`SET search_path TO ${req.schema}`);\n});",
+      errors: [{ messageId: 'sessionSearchPath', line: 3, column: 23, suggestions: [{ messageId: 'useSetLocal', output: "const client = new Client();\napp.get('/', async (req) => {\n  await client.query(`SET LOCAL search_path TO ${req.schema}`);\n});" }] }],
+    },
+    {
+      name: 'a pool set once at start-up',
+      code: "const pool = new Pool();\npool.query('SET search_path TO app');",
+      errors: [{ messageId: 'sessionSearchPath', line: 2, column: 13, suggestions: [{ messageId: 'useSetLocal', output: "const pool = new Pool();\npool.query('SET LOCAL search_path TO app');" }] }],
+    },
     {
       name: 'SET search_path',
       code: 'await pool.query("SET search_path = tenant_a");',

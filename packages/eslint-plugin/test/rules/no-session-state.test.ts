@@ -3,6 +3,7 @@ import { ruleTester } from '../rule-tester.js';
 
 ruleTester.run('no-session-state', rule, {
   valid: [
+    { name: 'every new pool connection runs as the same role', code: "pool.on('connect', (client) => client.query('SET ROLE app_user'));" },
     { name: 'transaction-level advisory lock', code: 'await client.query("select pg_advisory_xact_lock($1)", [key]);' },
     { name: 'unlocking alone leaves nothing behind', code: 'await client.query("select pg_advisory_unlock($1)", [key]);' },
     { name: 'temp table dropped on commit', code: 'await client.query("CREATE TEMP TABLE staging (id int) ON COMMIT DROP");' },
