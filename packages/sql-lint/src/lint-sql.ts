@@ -310,10 +310,23 @@ export async function lintSqlAsync(options: LintSqlAsyncOptions): Promise<LintSq
 }
 
 async function lintPrepared(prepared: PreparedHistory, options: AnalysisOptions): Promise<LintSqlResult> {
+  if (options.cacheLocation === undefined) return replayAndJudge(prepared, options, true);
+  try {
+    return await replayAndJudge(prepared, options, true);
+  } catch {
+    // An entry that passed its checks but broke the replay or a rule (damaged inside a tree): the
+    // run again, parsing every file and rewriting its entry; a real failure fails again here, as
+    // it would without the cache.
+    return replayAndJudge(prepared, options, false);
+  }
+}
+
+async function replayAndJudge(prepared: PreparedHistory, options: AnalysisOptions, readCache: boolean): Promise<LintSqlResult> {
   const { history, config } = prepared;
   const analyses = analyzeMigrations(
     history.map((f) => f.text),
     options,
+    readCache,
   );
   const model = emptySchemaModel();
   const parsed: ParsedFile[] = [];

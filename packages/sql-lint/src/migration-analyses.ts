@@ -46,12 +46,13 @@ export interface MigrationAnalyses {
 /**
  * The analyses of `texts`. Workers answer as soon as they can, and their JSON is parsed when asked
  * for; cached analyses and the others are read or made when asked for. So a caller replaying file
- * by file holds the trees of one file at a time, not of the whole history.
+ * by file holds the trees of one file at a time, not of the whole history. With `readCache` false,
+ * every file is analyzed and its entry written again.
  */
-export function analyzeMigrations(texts: readonly string[], options: AnalysisOptions = {}): MigrationAnalyses {
+export function analyzeMigrations(texts: readonly string[], options: AnalysisOptions = {}, readCache = true): MigrationAnalyses {
   const cache = options.cacheLocation === undefined ? null : openMigrationAnalysisCache(options.cacheLocation);
   const keys = cache ? texts.map((text) => cache.keyOf(text)) : [];
-  const stored = cache?.keys() ?? new Set<string>();
+  const stored = (readCache ? cache?.keys() : undefined) ?? new Set<string>();
   const sources = { cache: 0, workers: 0, here: 0 };
   // The parser is awaited when a file is first parsed here, so that reading files and cache entries
   // runs while its WebAssembly compiles.

@@ -14,6 +14,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { lintSql, lintSqlAsync, lintSqlFindings } from '../dist/lint-sql.js';
 import type { LintConfig, SqlFile } from '../dist/index.js';
 import { analyzeMigration } from '../dist/migration-analysis.js';
+import type { MigrationAnalysis } from '../dist/migration-analysis.js';
+import { replayAnalyzedFile } from '../dist/model/replay.js';
+import { emptySchemaModel } from '../dist/model/schema-model.js';
 import { analyzeMigrations } from '../dist/migration-analyses.js';
 import { openMigrationAnalysisCache } from '../dist/migration-analysis-cache.js';
 import { collectMigrationFiles } from '../dist/migration-files.js';
@@ -218,6 +221,25 @@ describe('--cache', () => {
       expect(rendered(await lintSqlAsync({ files, config, concurrency: 'off', cacheLocation: cache })), shape).toBe(expected);
       expect(names.map((name) => readFileSync(join(cache, name), 'utf8')), shape).toEqual(good);
     }
+  });
+
+  test('an entry of the right shape whose tree breaks the replay: the run is made again without reading entries, and the entry rewritten', async () => {
+    const cache = freshCache();
+    const files = [
+      { path: '1_orders.sql', text: 'create table orders (id int, tenant_id uuid not null);\nalter table orders enable row level security;\n' },
+      { path: '2_items.sql', text: 'create table items (id int, tenant_id uuid not null);\n' },
+    ];
+    const expected = rendered(lintSql({ files }));
+    expect(rendered(await lintSqlAsync({ files, cacheLocation: cache }))).toBe(expected);
+    const entry = join(cache, `${openMigrationAnalysisCache(cache).keyOf(files[1]?.text as string)}.json`);
+    const good = readFileSync(entry, 'utf8');
+    const analysis = JSON.parse(good) as { statements: { node: Record<string, unknown> }[] };
+    (analysis.statements[0] as { node: Record<string, unknown> }).node.tableElts = 7;
+    writeFileSync(entry, JSON.stringify(analysis));
+    const model = emptySchemaModel();
+    expect(() => replayAnalyzedFile(model, files[1] as SqlFile, analysis as unknown as MigrationAnalysis)).toThrow(TypeError);
+    expect(rendered(await lintSqlAsync({ files, cacheLocation: cache }))).toBe(expected);
+    expect(readFileSync(entry, 'utf8')).toBe(good);
   });
 
   test('entries no run used are removed once they outnumber the used ones by more than 64; old partial files too', async () => {
