@@ -213,9 +213,15 @@ export function sqlLocation(sql: SqlText, range: { start: number; end: number },
 }
 
 /**
- * The expressions spliced into the SQL text within a range (not bound as parameters, not constants).
+ * The expressions spliced into the SQL text within a range (not bound as parameters, not constants,
+ * and not values `isInert` accepts given the characters of the SQL text around them).
  */
-export function splicedExpressionsIn(sql: SqlText, range: { start: number; end: number }, sourceCode: Readonly<TSESLint.SourceCode>): TSESTree.Node[] {
+export function splicedExpressionsIn(
+  sql: SqlText,
+  range: { start: number; end: number },
+  sourceCode: Readonly<TSESLint.SourceCode>,
+  isInert?: (spliced: TSESTree.Node, before: string, after: string) => boolean,
+): TSESTree.Node[] {
   const found: TSESTree.Node[] = [];
   sql.holes.forEach((hole, index) => {
     const expression = sql.holeExpressions[index];
@@ -223,6 +229,7 @@ export function splicedExpressionsIn(sql: SqlText, range: { start: number; end: 
     const inner = unwrap(expression);
     const spliced = isRawSqlCall(inner) ? inner.arguments[0] : inner;
     if (spliced && ASTUtils.getStaticValue(spliced, sourceCode.getScope(spliced)) !== null) return;
+    if (spliced && isInert?.(spliced, sql.text.charAt(hole.start - 1), sql.text.charAt(hole.end))) return;
     found.push(expression);
   });
   return found;

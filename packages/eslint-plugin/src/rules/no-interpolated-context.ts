@@ -1,4 +1,8 @@
+import { contextWriteTarget } from '@tenant-scope/sql-analyzer';
+import type { TSESTree } from '@typescript-eslint/utils';
 import { createRule } from '../create-rule.js';
+import { isInertSplice } from '../inert-splice.js';
+import { contextSettings } from '../settings.js';
 import { safely, sqlQueryContext, sqlQueryListener } from '../sql-queries.js';
 import { splicedExpressionsIn } from '../sql-text.js';
 
@@ -37,14 +41,18 @@ export default createRule<Options, MessageIds>({
   defaultOptions: [{ checkNames: true }],
   create(context, [options]) {
     const ctx = sqlQueryContext(context);
+    const tenantSettings = contextSettings(ctx.settings);
+    // An escaped, numeric or plain-word value cannot end the quotes it is written into (names stay literal-only).
+    const inert = (spliced: TSESTree.Node, before: string, after: string): boolean => isInertSplice(spliced, before, after, ctx.sourceCode);
     return sqlQueryListener(ctx, {
       onQuery(query) {
         const reported = new Set<unknown>();
         for (const fact of query.analysis.facts) {
           if (fact.kind !== 'guc-write') continue;
           safely(() => {
-            if (fact.value?.kind === 'interpolated') {
-              for (const node of splicedExpressionsIn(query.sql, fact.value.range, ctx.sourceCode)) {
+            // A spliced value of a setting that selects no tenant, schema or role (`timezone`) is no tenant boundary.
+            if (fact.value?.kind === 'interpolated' && contextWriteTarget(fact, tenantSettings) !== null) {
+              for (const node of splicedExpressionsIn(query.sql, fact.value.range, ctx.sourceCode, inert)) {
                 if (reported.has(node)) continue;
                 reported.add(node);
                 const messageId = fact.target === 'role' || fact.target === 'session-authorization' ? 'interpolatedRole' : 'interpolatedContext';

@@ -3,6 +3,19 @@ import { ruleTester } from '../rule-tester.js';
 
 ruleTester.run('no-interpolated-context', rule, {
   valid: [
+    { name: 'a built-in setting that selects no tenant', code: "await db.execute(sql`set time zone '${sql.raw(zone)}'`);" },
+    { name: 'statement_timeout spliced', code: 'await client.query(`SET statement_timeout = ${ms}`);' },
+    { name: 'a custom setting outside the configured contextGucs', code: "await client.query(`SET LOCAL app.locale = '${locale}'`);", settings: { 'tenant-scope': { contextGucs: ['app.tenant_id'] } } },
+    { name: "node-postgres' escapeIdentifier", code: 'await client.query(`SET search_path TO ${client.escapeIdentifier(schema)}, public`);' },
+    { name: "node-postgres' escapeLiteral", code: 'await client.query(`SET LOCAL app.tenant_id = ${escapeLiteral(tenantId)}`);' },
+    { name: "pg-format's format.ident", code: 'await client.query(`SET search_path TO ${format.ident(schema)}`);' },
+    { name: "pg-format's %I", code: "await client.query(`SET LOCAL ROLE ${format('%I', role)}`);" },
+    { name: 'double quotes doubled inside double quotes', code: 'await client.query(`SET search_path TO "${schema.replace(/"/g, \'""\')}"`);' },
+    { name: 'single quotes doubled inside single quotes', code: "await client.query(`SET LOCAL app.tenant_id = '${tenantId.replaceAll(\"'\", \"''\")}'`);" },
+    { name: 'a parameter declared as a number', code: "async function scope(db, tenantId: number) {\n  await db.execute(sql.raw(`SET LOCAL app.tenant_id = '${tenantId}'`));\n}" },
+    { name: 'a parameter declared as a union of role names', code: "async function asRole(db, role: 'authenticated' | 'anon') {\n  await db.execute(sql.raw(`SET LOCAL ROLE ${role}`));\n}" },
+    { name: 'a const made a number, then a string', code: "const safeOrgId = Math.trunc(orgId);\nawait tx.execute(sql.raw(`SET LOCAL app.org_id = '${String(safeOrgId)}'`));" },
+    { name: 'Number() of a request value', code: "await client.query(`SET LOCAL app.tenant_id = ${Number(req.params.id)}`);" },
     { name: 'bound parameter', code: "await client.query(\"select set_config('app.tenant_id', $1, true)\", [tenantId]);" },
     { name: 'query object with values', code: "await client.query({ text: \"select set_config('app.tenant_id', $1, true)\", values: [tenantId] });" },
     { name: 'sql tag binds its holes', code: "await db.execute(sql`select set_config('app.tenant_id', ${tenantId}, true)`);" },
@@ -21,6 +34,46 @@ ruleTester.run('no-interpolated-context', rule, {
     { name: 'set_config with a parameter for the name', code: 'await client.query("select set_config($1, $2, true)", [name, v]);' },
   ],
   invalid: [
+    {
+      name: 'a custom setting without configured contextGucs may be tenant context',
+      code: "await client.query(`SET LOCAL app.locale = '${locale}'`);",
+      errors: [{ messageId: 'interpolatedContext', line: 1, column: 47 }],
+    },
+    {
+      name: 'an escaped literal inside quotes of its own',
+      code: "await client.query(`SET LOCAL app.tenant_id = '${escapeLiteral(tenantId)}'`);",
+      errors: [{ messageId: 'interpolatedContext', line: 1, column: 50 }],
+    },
+    {
+      name: 'double quotes doubled inside single quotes',
+      code: "await client.query(`SET LOCAL app.tenant_id = '${tenantId.replace(/\"/g, '\"\"')}'`);",
+      errors: [{ messageId: 'interpolatedContext', line: 1, column: 50 }],
+    },
+    {
+      name: 'quotes replaced without the global flag',
+      code: "await client.query(`SET LOCAL app.tenant_id = '${tenantId.replace(\"'\", \"''\")}'`);",
+      errors: [{ messageId: 'interpolatedContext', line: 1, column: 50 }],
+    },
+    {
+      name: "pg-format's %s splices as it is",
+      code: "await client.query(`SET LOCAL app.tenant_id = ${format('%s', tenantId)}`);",
+      errors: [{ messageId: 'interpolatedContext', line: 1, column: 49 }],
+    },
+    {
+      name: 'a parameter declared as a string',
+      code: "async function scope(db, tenantId: string) {\n  await db.execute(sql.raw(`SET LOCAL app.tenant_id = '${tenantId}'`));\n}",
+      errors: [{ messageId: 'interpolatedContext', line: 2, column: 58 }],
+    },
+    {
+      name: 'a let made a number can be given another value',
+      code: "let id = Number(raw);\nid = raw;\nawait client.query(`SET LOCAL app.tenant_id = '${id}'`);",
+      errors: [{ messageId: 'interpolatedContext', line: 3, column: 50 }],
+    },
+    {
+      name: 'a union with a literal that holds a quote',
+      code: "async function asRole(db, role: 'anon' | \"x' or '1\") {\n  await db.execute(sql.raw(`SET LOCAL ROLE ${role}`));\n}",
+      errors: [{ messageId: 'interpolatedRole', line: 2, column: 46 }],
+    },
     {
       name: 'template hole inside quotes',
       code: "await client.query(`SET LOCAL app.tenant_id = '${tenantId}'`);",
