@@ -36,6 +36,9 @@ function contextSetEarlierInBatch(elements: readonly TSESTree.Node[], index: num
   });
 }
 
+/** Values of a context write that come from the running code: the request's tenant. */
+const requestValueKinds: ReadonlySet<string> = new Set(['parameter', 'interpolated', 'expression']);
+
 export default createRule<[], MessageIds>({
   name: 'require-tenant-scope',
   meta: {
@@ -103,8 +106,9 @@ export default createRule<[], MessageIds>({
       if (usesTenantContext) return;
       if (isCallOf(node, settings.wrappers) || isCallOf(node, settings.unscopedWrappers)) usesTenantContext = true;
       else {
+        // A tenant is a value of the request (a bound parameter, a spliced value), not a constant such as a test flag.
         const query = sqlQueryAt(node, ctx);
-        usesTenantContext = query !== null && contextWrites(query.analysis, settings).length > 0;
+        usesTenantContext = query !== null && contextWrites(query.analysis, settings).some((write) => write.value !== null && requestValueKinds.has(write.value.kind));
       }
     };
     return mergeListeners(queryCoverageListener(ctx), {

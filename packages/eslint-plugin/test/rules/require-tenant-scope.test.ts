@@ -68,6 +68,7 @@ ruleTester.run('require-tenant-scope: the file shows whether its pool serves ten
     { name: 'a seed script on a postgres.js handle', code: "const sql = postgres(url, { max: 1 });\nawait sql`insert into plans (name) values ('free')`;\nawait sql.unsafe('truncate plans');" },
     { name: 'a catalog lookup in a test helper', code: `${pool}const { rows } = await pool.query("select 1 from pg_roles where rolname = 'app'");` },
     { name: 'a setting that is not tenant context', code: `${pool}await pool.query("select set_config('statement_timeout', '5s', false)");\nawait pool.query('select * from jobs');` },
+    { name: 'a constant custom setting in a driver test', code: "const sql = postgres(options);\nawait sql`select set_config('driver.test', 'testing', true)`;\nawait sql`select * from test`;" },
     { name: 'only sqlTags configured', code: `${pool}await pool.query('select * from invoices');`, settings: { 'tenant-scope': { sqlTags: ['sql', 'SQL'] } } },
   ],
   invalid: [
@@ -89,7 +90,7 @@ ruleTester.run('require-tenant-scope: the file shows whether its pool serves ten
     },
     {
       name: 'a session-level context write on the pool itself',
-      code: `${pool}await pool.query("set app.tenant_id = 'a'");\nawait pool.query('select * from invoices');`,
+      code: `${pool}await pool.query("select set_config('app.tenant_id', $1, false)", [t]);\nawait pool.query('select * from invoices');`,
       errors: [{ messageId: 'unscopedQuery', line: 4, column: 7 }],
     },
     {
