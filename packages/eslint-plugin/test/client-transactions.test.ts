@@ -46,6 +46,7 @@ ruleTester.run('no-pool-transaction: client transactions', noPoolTransaction, {
 
 ruleTester.run('no-session-set: client transactions', noSessionSet, {
   valid: [
+    { name: 'RESET in finally on a client with no transaction runs on every way out', code: `${pool}async function f() {\n  const client = await pool.connect();\n  try { await work(client); } finally { await client.query('RESET app.tenant_id'); client.release(); }\n}` },
     { name: 'RESET inside BEGIN … COMMIT after a local set', code: `${pool}async function f(id) {\n  const client = await pool.connect();\n  await client.query('BEGIN');\n  await client.query("${localSet}", [id]);\n  await client.query('RESET app.tenant_id');\n  await client.query('COMMIT');\n}` },
   ],
   invalid: [
@@ -56,8 +57,8 @@ ruleTester.run('no-session-set: client transactions', noSessionSet, {
     },
     {
       name: 'RESET on a client with no transaction',
-      code: `${pool}async function f() {\n  const client = await pool.connect();\n  try { await work(client); } finally { await client.query('RESET app.tenant_id'); client.release(); }\n}`,
-      errors: [{ messageId: 'sessionReset', line: 5, column: 61 }],
+      code: `${pool}async function f() {\n  const client = await pool.connect();\n  try { await work(client); await client.query('RESET app.tenant_id'); } finally { client.release(); }\n}`,
+      errors: [{ messageId: 'sessionReset', line: 5, column: 49 }],
     },
   ],
 });

@@ -3,6 +3,7 @@ import type { ContextWriteHazard, GucWrite, SessionFact } from '@tenant-scope/sq
 import type { TransactionProbe } from '../client-transactions.js';
 import { clientTransactionListeners, isTrackedClientQuery, mergeListeners } from '../client-transactions.js';
 import { createRule } from '../create-rule.js';
+import { isInFinally } from '../in-finally.js';
 import { localFormFix } from '../local-form-fix.js';
 import { connectionOf, isInsideTransaction } from '../query-connection.js';
 import { contextSettings } from '../settings.js';
@@ -90,9 +91,12 @@ export default createRule<Options, MessageIds>({
     };
     // A reset is no too-late cleanup inside a transaction: on a client it depends on the path taken, so it is judged there.
     const isCleanupReset = (fact: GucWrite, hazards: readonly ContextWriteHazard[]): boolean => hazards.includes('resets') && fact.via !== 'discard-all';
+    // A reset (or DISCARD ALL) in a `finally` block runs on every way out, errors and early returns included.
+    const isCleanupInFinally = (query: SqlQuery, fact: GucWrite, hazards: readonly ContextWriteHazard[]): boolean =>
+      hazards.includes('resets') && isInFinally(query.node);
     const resetProbe = (query: SqlQuery, fact: SessionFact): TransactionProbe | null => {
       const hazards = reportedHazards(fact);
-      if (!hazards || fact.kind !== 'guc-write' || !isCleanupReset(fact, hazards)) return null;
+      if (!hazards || fact.kind !== 'guc-write' || !isCleanupReset(fact, hazards) || isCleanupInFinally(query, fact, hazards)) return null;
       return (state) => {
         if (state !== 'open') reportWrite(query, fact, hazards);
       };
@@ -111,6 +115,7 @@ export default createRule<Options, MessageIds>({
         for (const fact of query.analysis.facts) {
           const hazards = reportedHazards(fact);
           if (!hazards || fact.kind !== 'guc-write') continue;
+          if (isCleanupInFinally(query, fact, hazards)) continue;
           if (isCleanupReset(fact, hazards) && (isInsideTransaction(connectionOf(query, ctx)) || isTrackedClientQuery(query, ctx))) continue;
           reportWrite(query, fact, hazards);
         }

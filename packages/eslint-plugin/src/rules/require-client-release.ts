@@ -2,26 +2,11 @@ import type { TSESLint, TSESTree } from '@typescript-eslint/utils';
 import { AST_NODE_TYPES, ASTUtils } from '@typescript-eslint/utils';
 import { isCallOf, kindOf } from '../connection-kind.js';
 import { createRule } from '../create-rule.js';
+import { isInFinally } from '../in-finally.js';
 import { safely, sqlQueryContext } from '../sql-queries.js';
 import { unwrapExpression } from '../unwrap-expression.js';
 
 type MessageIds = 'clientNotReleased' | 'releaseNotInFinally';
-
-/** Whether `node` runs in the `finally` block of a try statement. */
-function isInFinally(node: TSESTree.Node): boolean {
-  for (let current: TSESTree.Node | undefined = node; current?.parent; current = current.parent) {
-    const parent: TSESTree.Node = current.parent;
-    if (parent.type === AST_NODE_TYPES.TryStatement && parent.finalizer === current) return true;
-    if (
-      parent.type === AST_NODE_TYPES.FunctionDeclaration ||
-      parent.type === AST_NODE_TYPES.FunctionExpression ||
-      parent.type === AST_NODE_TYPES.ArrowFunctionExpression
-    ) {
-      return false;
-    }
-  }
-  return false;
-}
 
 /** How the client is used at one reference: released, handed to someone else, or just used. */
 function referenceUse(reference: TSESLint.Scope.Reference): 'release' | 'handoff' | 'use' {

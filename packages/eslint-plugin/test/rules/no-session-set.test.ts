@@ -3,6 +3,11 @@ import { ruleTester } from '../rule-tester.js';
 
 ruleTester.run('no-session-set', rule, {
   valid: [
+    {
+      name: 'RESET ALL in finally, after the rollback, before the release',
+      code: "const pool = new Pool();\nconst client = await pool.connect();\ntry {\n  await client.query('BEGIN');\n  await work(client);\n} finally {\n  await client.query('ROLLBACK');\n  await client.query('RESET ALL');\n  client.release();\n}",
+    },
+    { name: 'DISCARD ALL in finally on a handle of unknown kind', code: "try {\n  await work(client);\n} finally {\n  await client.query('DISCARD ALL');\n}" },
     { name: 'SET LOCAL ends with the transaction', code: "await client.query(\"SET LOCAL app.tenant_id = 'a'\");" },
     { name: 'set_config with is_local true', code: "await client.query(\"select set_config('app.tenant_id', $1, true)\", [id]);" },
     { name: 'a builtin setting is not tenant context', code: "await pool.query('SET statement_timeout = 5000');" },
@@ -180,6 +185,16 @@ ruleTester.run('no-session-set', rule, {
       name: 'ALTER ROLE SET makes a session default',
       code: "await pool.query(\"ALTER ROLE app_user SET app.tenant_id = 'a'\");",
       errors: [{ messageId: 'sessionSetDefault', line: 1, column: 19, endColumn: 62 }],
+    },
+    {
+      name: 'RESET ALL after the work, where an exception skips it',
+      code: "const pool = new Pool();\nconst client = await pool.connect();\ntry {\n  await work(client);\n  await client.query('RESET ALL');\n} finally {\n  client.release();\n}",
+      errors: [{ messageId: 'sessionReset', line: 5, column: 23 }],
+    },
+    {
+      name: 'RESET in a callback written inside finally runs whenever it is called',
+      code: "try {\n  await work(client);\n} finally {\n  later(() => client.query('RESET ALL'));\n}",
+      errors: [{ messageId: 'sessionReset', line: 4, column: 29 }],
     },
     {
       name: 'RESET ALL to clean up',
