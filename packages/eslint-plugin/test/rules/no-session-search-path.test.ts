@@ -3,6 +3,14 @@ import { ruleTester } from '../rule-tester.js';
 
 ruleTester.run('no-session-search-path', rule, {
   valid: [
+    {
+      name: 'a migration script on a client it opens and ends',
+      code: "async function migrate(schema) {\n  const client = new Client(config);\n  await client.connect();\n  try {\n    await client.query(`SET search_path TO ${client.escapeIdentifier(schema)}`);\n    await run(client);\n  } finally {\n    await client.end();\n  }\n}",
+    },
+    {
+      name: 'a DataSource made per tenant and destroyed',
+      code: "async function migrateAll(schemas) {\n  for (const schema of schemas) {\n    let ds = null;\n    try {\n      ds = new DataSource({ ...options, schema });\n      await ds.initialize();\n      await ds.query('SET search_path TO tenant_a, public');\n      await ds.runMigrations();\n    } finally {\n      await ds?.destroy();\n    }\n  }\n}",
+    },
     { name: 'every new pool connection gets the same search_path', code: "const pool = new Pool();\npool.on('connect', (client) => {\n  client.query('SET search_path TO app, public');\n});" },
     { name: 'an async connect listener', code: "pool.on('connect', async (client) => { await client.query(`SET search_path TO ${schema}`); });" },
     { name: "Knex's afterCreate pool hook", code: "const db = knex({ client: 'pg', pool: { afterCreate(conn, done) { conn.query('SET search_path TO app', (err) => done(err, conn)); } } });" },
@@ -32,6 +40,16 @@ ruleTester.run('no-session-search-path', rule, {
     { name: 'a const holding SET LOCAL', code: 'const scoped = "SET LOCAL search_path = tenant_a";\nawait client.query(scoped);' },
   ],
   invalid: [
+    {
+      name: 'a client the function opens but hands out without ending',
+      code: "async function connectTo(schema) {\n  const client = new Client(config);\n  await client.connect();\n  await client.query('SET search_path TO tenant_a');\n  return client;\n}",
+      errors: [{ messageId: 'sessionSearchPath', line: 4, column: 23, suggestions: [{ messageId: 'useSetLocal', output: "async function connectTo(schema) {\n  const client = new Client(config);\n  await client.connect();\n  await client.query('SET LOCAL search_path TO tenant_a');\n  return client;\n}" }] }],
+    },
+    {
+      name: 'a shared pool ended by a shutdown function',
+      code: "const pool = new Pool();\nasync function shutdown() {\n  await pool.query('SET search_path TO tenant_a');\n  await pool.end();\n}",
+      errors: [{ messageId: 'sessionSearchPath', line: 3, column: 21, suggestions: [{ messageId: 'useSetLocal', output: "const pool = new Pool();\nasync function shutdown() {\n  await pool.query('SET LOCAL search_path TO tenant_a');\n  await pool.end();\n}" }] }],
+    },
     {
       name: 'a listener of another event',
       code: "pool.on('acquire', (client) => { client.query('SET search_path TO tenant_a'); });",

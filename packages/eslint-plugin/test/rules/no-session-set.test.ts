@@ -4,6 +4,10 @@ import { ruleTester } from '../rule-tester.js';
 ruleTester.run('no-session-set', rule, {
   valid: [
     {
+      name: 'a script on a client it opens and ends',
+      code: "async function seed(tenantId) {\n  const client = new pg.Client();\n  await client.connect();\n  await client.query(\"select set_config('app.tenant_id', $1, false)\", [tenantId]);\n  await insertFixtures(client);\n  await client.end();\n}",
+    },
+    {
       name: 'RESET ALL in finally, after the rollback, before the release',
       code: "const pool = new Pool();\nconst client = await pool.connect();\ntry {\n  await client.query('BEGIN');\n  await work(client);\n} finally {\n  await client.query('ROLLBACK');\n  await client.query('RESET ALL');\n  client.release();\n}",
     },
@@ -31,6 +35,11 @@ ruleTester.run('no-session-set', rule, {
     { name: 'a query object with SET LOCAL', code: "await client.query({ text: 'SET LOCAL app.tenant_id = $1', values: [id] });" },
   ],
   invalid: [
+    {
+      name: 'a client checked out of a pool and released goes back to it',
+      code: "const pool = new Pool();\nasync function f(tenantId) {\n  const client = await pool.connect();\n  await client.query(\"select set_config('app.tenant_id', $1, false)\", [tenantId]);\n  client.release();\n}",
+      errors: [{ messageId: 'sessionSet', line: 4, column: 30, suggestions: [{ messageId: 'useSetConfigLocal', output: "const pool = new Pool();\nasync function f(tenantId) {\n  const client = await pool.connect();\n  await client.query(\"select set_config('app.tenant_id', $1, true)\", [tenantId]);\n  client.release();\n}" }] }],
+    },
     {
       name: 'SET in a string literal',
       code: "await pool.query(\"SET app.tenant_id = 'a'\");",
