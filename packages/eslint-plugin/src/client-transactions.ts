@@ -9,10 +9,11 @@ import { transactionControlHazards } from '@tenant-scope/sql-analyzer';
 import type { SessionFact } from '@tenant-scope/sql-analyzer';
 import type { TSESLint, TSESTree } from '@typescript-eslint/utils';
 import { AST_NODE_TYPES, ASTUtils } from '@typescript-eslint/utils';
-import { kindOf } from './connection-kind.js';
+import { kindOf, wrappedConnectionOf } from './connection-kind.js';
 import type { SqlQuery, SqlQueryContext } from './sql-queries.js';
 import { rawQueryMethods, safely, sqlQueryAt } from './sql-queries.js';
 import { calleeName } from './sql-text.js';
+import { unwrapExpression } from './unwrap-expression.js';
 
 /** Whether a transaction is open on the client: known open, known closed, or not knowable. */
 export type TransactionState = 'open' | 'closed' | 'unknown';
@@ -82,7 +83,12 @@ export function clientTransactionListeners(ctx: SqlQueryContext, probeFor: (quer
   const trackedClient = (receiver: TSESTree.Node): TSESLint.Scope.Variable | null => {
     if (receiver.type !== AST_NODE_TYPES.Identifier || kindOf(receiver, ctx) !== 'client') return null;
     const variable = ASTUtils.findVariable(ctx.sourceCode.getScope(receiver), receiver);
-    return variable?.defs.length === 1 && variable.defs[0]?.type === 'Variable' ? variable : null;
+    const definition = variable?.defs.length === 1 ? variable.defs[0] : undefined;
+    if (definition?.type !== 'Variable') return null;
+    // `const db = drizzle(client)`: its queries go to `client`, whose transaction state they share.
+    const wrapped = definition.node.init ? wrappedConnectionOf(unwrapExpression(definition.node.init)) : null;
+    if (wrapped?.type === AST_NODE_TYPES.Identifier && wrapped !== receiver) return trackedClient(wrapped);
+    return variable ?? null;
   };
   const settle = (path: PathRecord): void => {
     const clients = new Set<TSESLint.Scope.Variable>();

@@ -128,9 +128,33 @@ function annotationKind(annotation: TSESTree.TypeNode | undefined, ctx: Connecti
   return kind ?? 'unknown';
 }
 
+/**
+ * The connection an ORM handle is made over, when it is given one: Drizzle's `drizzle(client)` and
+ * `drizzle({ client })`. Whether it is one connection or a pool is the argument's kind.
+ */
+export function wrappedConnectionOf(creation: TSESTree.Node): TSESTree.Identifier | TSESTree.MemberExpression | null {
+  if (creation.type !== AST_NODE_TYPES.CallExpression || calleeName(creation.callee) !== 'drizzle') return null;
+  let connection: TSESTree.Node | undefined = creation.arguments[0];
+  if (connection?.type === AST_NODE_TYPES.ObjectExpression) {
+    const property = connection.properties.find(
+      (item): item is TSESTree.Property => item.type === AST_NODE_TYPES.Property && !item.computed && calleeName(item.key) === 'client',
+    );
+    connection = property?.value;
+  }
+  return connection?.type === AST_NODE_TYPES.Identifier || connection?.type === AST_NODE_TYPES.MemberExpression ? connection : null;
+}
+
+/** What a handle made over an existing connection is: `drizzle(client)` over a checked-out client runs every query on it. */
+function wrappedConnectionKind(creation: TSESTree.Node, ctx: ConnectionContext, depth: number): ConnectionKind | null {
+  const connection = wrappedConnectionOf(creation);
+  if (!connection) return null;
+  const kind = kindOf(connection, ctx, depth + 1);
+  return kind === 'client' || kind === 'transaction' || kind === 'scoped-client' ? kind : null;
+}
+
 function initializerKind(init: TSESTree.Node, ctx: ConnectionContext, depth: number): ConnectionKind {
   const expression = unwrapExpression(init);
-  if (isPoolCreation(expression)) return 'pool';
+  if (isPoolCreation(expression)) return wrappedConnectionKind(expression, ctx, depth) ?? 'pool';
   if (expression.type === AST_NODE_TYPES.NewExpression) {
     const name = lastName(expression.callee);
     return name !== null && clientConstructors.has(name) ? 'client' : 'unknown';

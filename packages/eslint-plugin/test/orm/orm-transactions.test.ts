@@ -16,9 +16,20 @@ const sequelize = "import { Sequelize } from 'sequelize';\nconst sequelize = new
 const mikro = "import { EntityManager } from '@mikro-orm/postgresql';\n";
 const postgres = "import postgres from 'postgres';\nconst sql = postgres(url);\n";
 const localSet = "select set_config('app.tenant_id', $1, true)";
+/** Drizzle made over a client checked out of the pool: one connection, in the client's transaction. */
+const drizzleOnClient = (body: string): string =>
+  `import pg from 'pg';\nimport { drizzle } from 'drizzle-orm/node-postgres';\nimport { sql } from 'drizzle-orm';\nconst pool = new pg.Pool();\nexport async function run(id) {\n  const client = await pool.connect();\n  try {\n${body}\n  } finally {\n    client.release();\n  }\n}`;
 
 ruleTester.run('no-pool-transaction: ORM transactions', noPoolTransaction, {
   valid: [
+    {
+      name: 'Drizzle over a checked-out client, inside its BEGIN',
+      code: drizzleOnClient("    await client.query('BEGIN');\n    const db = drizzle(client);\n    await db.execute(sql`select set_config('app.tenant_id', ${id}, true)`);\n    await client.query('COMMIT');"),
+    },
+    {
+      name: 'drizzle({ client }) inside BEGIN',
+      code: drizzleOnClient("    await client.query('BEGIN');\n    const db = drizzle({ client });\n    await db.execute(sql`select set_config('app.tenant_id', ${id}, true)`);\n    await client.query('COMMIT');"),
+    },
     { name: 'Prisma batch $transaction starting with set_config(…, true)', code: `${prisma}await prisma.$transaction([prisma.$executeRaw\`select set_config('app.tenant_id', \${id}, true)\`, prisma.invoice.findMany()]);` },
     { name: 'Prisma interactive $transaction', code: `${prisma}await prisma.$transaction(async (tx) => { await tx.$executeRawUnsafe("SET LOCAL app.tenant_id = 'a'"); return tx.invoice.findMany(); });` },
     { name: 'Drizzle db.transaction', code: `${drizzle}await db.transaction(async (tx) => { await tx.execute(sql\`select set_config('app.tenant_id', \${id}, true)\`); });` },
@@ -33,6 +44,11 @@ ruleTester.run('no-pool-transaction: ORM transactions', noPoolTransaction, {
     { name: 'postgres.js sql.begin', code: `${postgres}await sql.begin(async (tx) => { await tx.unsafe("${localSet}", [id]); });` },
   ],
   invalid: [
+    {
+      name: 'Drizzle over a checked-out client with no BEGIN',
+      code: drizzleOnClient("    const db = drizzle(client);\n    await db.execute(sql`select set_config('app.tenant_id', ${id}, true)`);"),
+      errors: [{ messageId: 'clientLocalSet', data: { name: 'app.tenant_id', client: 'db' }, line: 9, column: 33 }],
+    },
     { name: 'Prisma $executeRaw of set_config(…, true) outside $transaction', code: `${prisma}await prisma.$executeRaw\`select set_config('app.tenant_id', \${id}, true)\`;`, errors: [{ messageId: 'poolLocalSet', line: 3, column: 33 }] },
     { name: 'Prisma $executeRawUnsafe of SET LOCAL outside $transaction', code: `${prisma}await prisma.$executeRawUnsafe("SET LOCAL app.tenant_id = 'a'");`, errors: [{ messageId: 'poolLocalSet', line: 3, column: 33 }] },
     { name: 'Drizzle db.execute', code: `${drizzle}await db.execute(sql\`select set_config('app.tenant_id', \${id}, true)\`);`, errors: [{ messageId: 'poolLocalSet', line: 4, column: 29 }] },
@@ -50,6 +66,10 @@ ruleTester.run('no-pool-transaction: ORM transactions', noPoolTransaction, {
 
 ruleTester.run('require-tenant-scope: ORM transactions', requireTenantScope, {
   valid: [
+    {
+      name: 'a query through Drizzle over the checked-out client is no pool query',
+      code: drizzleOnClient("    await client.query('BEGIN');\n    await client.query(\"select set_config('app.tenant_id', $1, true)\", [id]);\n    const db = drizzle(client);\n    await db.execute(sql`select * from invoices`);\n    await client.query('COMMIT');"),
+    },
     { name: 'Prisma batch: the query after the context write is scoped', code: `${prisma}await prisma.$transaction([prisma.$executeRaw\`select set_config('app.tenant_id', \${id}, true)\`, prisma.$queryRaw\`select * from invoices\`]);` },
     { name: 'a context write alone is judged by no-pool-transaction', code: `${prisma}await prisma.$executeRaw\`select set_config('app.tenant_id', \${id}, true)\`;` },
     { name: 'Kysely query run on the transaction', code: `${kysely}await db.transaction().execute(async (trx) => { await sql\`select set_config('app.tenant_id', \${id}, true)\`.execute(trx); return sql\`select * from invoices\`.execute(trx); });` },
