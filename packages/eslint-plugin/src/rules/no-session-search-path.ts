@@ -2,6 +2,7 @@ import { contextWriteHazards } from '@tenant-scope/sql-analyzer';
 import { isConnectionSetup } from '../connection-setup.js';
 import { createRule } from '../create-rule.js';
 import { localFormFix } from '../local-form-fix.js';
+import { isMigrationCode } from '../migration-code.js';
 import { isPrivateConnection } from '../private-connection.js';
 import { safely, sqlQueryContext, sqlQueryListener } from '../sql-queries.js';
 import { sqlLocation } from '../sql-text.js';
@@ -64,7 +65,7 @@ export default createRule<Options, MessageIds>({
             // a value every connection is given when it opens.
             if (!hazards.includes('session-level') || isConnectionSetup(query.node, query.receiver, ctx.sourceCode)) return;
             // A connection this function opens and closes for itself goes back to no pool.
-            if (isPrivateConnection(query.node, query.receiver, ctx.sourceCode)) return;
+            if (isPrivateConnection(query.node, query.receiver, ctx.sourceCode) || isMigrationCode(query.node, ctx.filename)) return;
             const suggestion = options.allowLocal === false ? null : localFormFix(sql, fact);
             context.report({ loc, messageId: 'sessionSearchPath', suggest: suggestion ? [suggestion] : [] });
           });

@@ -5,6 +5,7 @@ import { clientTransactionListeners, isTrackedClientQuery, mergeListeners } from
 import { createRule } from '../create-rule.js';
 import { isInFinally } from '../in-finally.js';
 import { localFormFix } from '../local-form-fix.js';
+import { isMigrationCode } from '../migration-code.js';
 import { isPrivateConnection } from '../private-connection.js';
 import { connectionOf, isInsideTransaction } from '../query-connection.js';
 import { contextSettings } from '../settings.js';
@@ -118,7 +119,7 @@ export default createRule<Options, MessageIds>({
           if (!hazards || fact.kind !== 'guc-write') continue;
           if (isCleanupInFinally(query, fact, hazards)) continue;
           // A session-level value on a connection this function opens and closes for itself reaches no other request.
-          if (hazards.includes('session-level') && isPrivateConnection(query.node, query.receiver, ctx.sourceCode)) continue;
+          if (hazards.includes('session-level') && (isPrivateConnection(query.node, query.receiver, ctx.sourceCode) || isMigrationCode(query.node, ctx.filename))) continue;
           if (isCleanupReset(fact, hazards) && (isInsideTransaction(connectionOf(query, ctx)) || isTrackedClientQuery(query, ctx))) continue;
           reportWrite(query, fact, hazards);
         }

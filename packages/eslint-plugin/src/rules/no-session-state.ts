@@ -1,6 +1,7 @@
 import { contextWriteHazards, sessionStateHazards } from '@tenant-scope/sql-analyzer';
 import { isConnectionSetup } from '../connection-setup.js';
 import { createRule } from '../create-rule.js';
+import { isMigrationCode } from '../migration-code.js';
 import { isPrivateConnection } from '../private-connection.js';
 import { safely, sqlQueryContext, sqlQueryListener } from '../sql-queries.js';
 import { sqlLocation } from '../sql-text.js';
@@ -82,7 +83,10 @@ export default createRule<Options, MessageIds>({
             // Returning to the login role (RESET ROLE, SET ROLE NONE) leaves no other role behind.
             const hazards = contextWriteHazards(fact, { contextGucs: null });
             // A role every connection is given when it opens is configuration, like `ALTER ROLE … SET role`.
-            const unshared = isConnectionSetup(query.node, query.receiver, ctx.sourceCode) || isPrivateConnection(query.node, query.receiver, ctx.sourceCode);
+            const unshared =
+              isConnectionSetup(query.node, query.receiver, ctx.sourceCode) ||
+              isPrivateConnection(query.node, query.receiver, ctx.sourceCode) ||
+              isMigrationCode(query.node, ctx.filename);
             if (hazards.includes('session-level') && !hazards.includes('resets') && !unshared) {
               feature = fact.target === 'role' ? 'set-role' : 'session-authorization';
               detail = fact.value?.kind === 'literal' ? (fact.value.text ?? '') : query.sql.text.slice(fact.value?.range.start ?? 0, fact.value?.range.end ?? 0);

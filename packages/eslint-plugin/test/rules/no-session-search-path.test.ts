@@ -4,6 +4,12 @@ import { ruleTester } from '../rule-tester.js';
 ruleTester.run('no-session-search-path', rule, {
   valid: [
     {
+      name: "a TypeORM migration's up",
+      code: "export class AddClinics1749200000000 implements MigrationInterface {\n  public async up(queryRunner: QueryRunner): Promise<void> {\n    await queryRunner.query('SET search_path TO clinics, public');\n  }\n}",
+    },
+    { name: 'a Knex migration assigned to exports.up', code: "exports.up = async function (knex) {\n  await knex.raw('SET search_path TO app');\n};" },
+    { name: 'a file in a migrations folder', code: "await db.query('SET search_path TO app');", filename: 'db/migrations/0001_init.ts' },
+    {
       name: 'a migration script on a client it opens and ends',
       code: "async function migrate(schema) {\n  const client = new Client(config);\n  await client.connect();\n  try {\n    await client.query(`SET search_path TO ${client.escapeIdentifier(schema)}`);\n    await run(client);\n  } finally {\n    await client.end();\n  }\n}",
     },
@@ -40,6 +46,17 @@ ruleTester.run('no-session-search-path', rule, {
     { name: 'a const holding SET LOCAL', code: 'const scoped = "SET LOCAL search_path = tenant_a";\nawait client.query(scoped);' },
   ],
   invalid: [
+    {
+      name: 'a method that is not a migration step',
+      code: "class Invoices {\n  async update(client) {\n    await client.query('SET search_path TO tenant_a');\n  }\n}",
+      errors: [{ messageId: 'sessionSearchPath', line: 3, column: 25, suggestions: [{ messageId: 'useSetLocal', output: "class Invoices {\n  async update(client) {\n    await client.query('SET LOCAL search_path TO tenant_a');\n  }\n}" }] }],
+    },
+    {
+      name: 'a file whose name only mentions migrations',
+      code: "await db.query('SET search_path TO tenant_a');",
+      filename: 'src/migrations-report.ts',
+      errors: [{ messageId: 'sessionSearchPath', line: 1, column: 17, suggestions: [{ messageId: 'useSetLocal', output: "await db.query('SET LOCAL search_path TO tenant_a');" }] }],
+    },
     {
       name: 'a client the function opens but hands out without ending',
       code: "async function connectTo(schema) {\n  const client = new Client(config);\n  await client.connect();\n  await client.query('SET search_path TO tenant_a');\n  return client;\n}",

@@ -3,6 +3,7 @@ import { ruleTester } from '../rule-tester.js';
 
 ruleTester.run('no-session-set', rule, {
   valid: [
+    { name: 'a backfill in a migration runs on no request', code: "export async function up(knex) {\n  await knex.raw(\"select set_config('app.tenant_id', ?, false)\", [id]);\n}" },
     {
       name: 'a script on a client it opens and ends',
       code: "async function seed(tenantId) {\n  const client = new pg.Client();\n  await client.connect();\n  await client.query(\"select set_config('app.tenant_id', $1, false)\", [tenantId]);\n  await insertFixtures(client);\n  await client.end();\n}",
@@ -35,6 +36,12 @@ ruleTester.run('no-session-set', rule, {
     { name: 'a query object with SET LOCAL', code: "await client.query({ text: 'SET LOCAL app.tenant_id = $1', values: [id] });" },
   ],
   invalid: [
+    {
+      name: 'ALTER ROLE SET in a migration is a default of every later session',
+      code: "await db.query(\"ALTER ROLE app_user SET app.tenant_id = ''\");",
+      filename: 'db/migrations/0002_roles.ts',
+      errors: [{ messageId: 'sessionSetDefault', line: 1, column: 17 }],
+    },
     {
       name: 'a client checked out of a pool and released goes back to it',
       code: "const pool = new Pool();\nasync function f(tenantId) {\n  const client = await pool.connect();\n  await client.query(\"select set_config('app.tenant_id', $1, false)\", [tenantId]);\n  client.release();\n}",
