@@ -156,7 +156,7 @@ describe('tenant-scope check', () => {
         '',
       ].join('\n'),
       // The wrapper call shows the pool serves tenants, so its unscoped query is judged.
-      'src/health.js': "import pg from 'pg';\nconst pool = new pg.Pool();\nexport const health = () => pool.query('select 1');\nexport const scoped = (tenant, work) => withTenant(pool, tenant, work);\n",
+      'src/health.js': "import pg from 'pg';\nconst pool = new pg.Pool();\nexport const health = () => pool.query('select count(*) from invoices');\nexport const scoped = (tenant, work) => withTenant(pool, tenant, work);\n",
     });
     const result = run(dir, 'check', '--format', 'json');
     expect(result.code).toBe(1);

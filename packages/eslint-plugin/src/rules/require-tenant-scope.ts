@@ -1,5 +1,6 @@
 import type { TSESTree } from '@typescript-eslint/utils';
 import { AST_NODE_TYPES } from '@typescript-eslint/utils';
+import { readsOnlyCatalogs } from '../catalog-only-query.js';
 import { isCallOf, wrapperCallback } from '../connection-kind.js';
 import { contextWrites, onlySetsUpConnection } from '../context-writes.js';
 import { mergeListeners } from '../client-transactions.js';
@@ -130,7 +131,10 @@ export default createRule<[], MessageIds>({
       },
       'Program:exit'(): void {
         if (!usesTenantContext) return;
-        for (const { node, method } of unjudged) context.report({ node, messageId: 'unscopedQuery', data: { method, wrapper, escape } });
+        for (const { node, method } of unjudged) {
+          // Where only the file says the pool serves tenants, a query of the system catalogs alone reads no tenant's rows.
+          if (!readsOnlyCatalogs(node, ctx)) context.report({ node, messageId: 'unscopedQuery', data: { method, wrapper, escape } });
+        }
       },
     });
   },

@@ -69,6 +69,14 @@ ruleTester.run('require-tenant-scope: the file shows whether its pool serves ten
     { name: 'a catalog lookup in a test helper', code: `${pool}const { rows } = await pool.query("select 1 from pg_roles where rolname = 'app'");` },
     { name: 'a setting that is not tenant context', code: `${pool}await pool.query("select set_config('statement_timeout', '5s', false)");\nawait pool.query('select * from jobs');` },
     { name: 'a constant custom setting in a driver test', code: "const sql = postgres(options);\nawait sql`select set_config('driver.test', 'testing', true)`;\nawait sql`select * from test`;" },
+    {
+      name: 'a health check beside tenant work reads no table',
+      code: `${pool}export const health = () => pool.query('select 1');\nexport const now = () => pool.query('SELECT now(), version()');\nawait withTenant(pool, t, async (client) => client.query('select * from invoices'));`,
+    },
+    {
+      name: 'catalog lookups beside tenant work',
+      code: `${pool}await pool.query('select 1 from pg_roles where rolname = $1', [role]);\nawait pool.query('select exists (select 1 from information_schema.tables where table_name = $1)', [name]);\nawait pool.query('SHOW server_version');\nawait withTenant(pool, t, async (client) => client.query('select 1'));`,
+    },
     { name: 'only sqlTags configured', code: `${pool}await pool.query('select * from invoices');`, settings: { 'tenant-scope': { sqlTags: ['sql', 'SQL'] } } },
   ],
   invalid: [
@@ -92,6 +100,16 @@ ruleTester.run('require-tenant-scope: the file shows whether its pool serves ten
       name: 'a session-level context write on the pool itself',
       code: `${pool}await pool.query("select set_config('app.tenant_id', $1, false)", [t]);\nawait pool.query('select * from invoices');`,
       errors: [{ messageId: 'unscopedQuery', line: 4, column: 7 }],
+    },
+    {
+      name: 'a function of the application beside tenant work may read tenant rows',
+      code: `${pool}await pool.query('select invoice_total($1)', [id]);\nawait withTenant(pool, t, async (client) => client.query('select 1'));`,
+      errors: [{ messageId: 'unscopedQuery', line: 3, column: 7 }],
+    },
+    {
+      name: 'a table beside a catalog',
+      code: `${pool}await pool.query('select 1 from pg_roles, invoices');\nawait withTenant(pool, t, async (client) => client.query('select 1'));`,
+      errors: [{ messageId: 'unscopedQuery', line: 3, column: 7 }],
     },
     {
       name: 'only pools configured',
