@@ -102,20 +102,20 @@ export default createRule<[], MessageIds>({
     };
     /** Unscoped pool queries of unknown tenancy, reported at the end if the file shows it uses tenant context. */
     const unjudged: { node: TSESTree.Node; method: string }[] = [];
-    let usesTenantContext = false;
-    const noteTenantContext = (node: TSESTree.Node): void => {
-      if (usesTenantContext) return;
-      if (isCallOf(node, settings.wrappers) || isCallOf(node, settings.unscopedWrappers)) usesTenantContext = true;
-      else {
-        // A tenant is a value of the request (a bound parameter, a spliced value), not a constant such as a test flag.
-        const query = sqlQueryAt(node, ctx);
-        usesTenantContext = query !== null && contextWrites(query.analysis, settings).some((write) => write.value !== null && requestValueKinds.has(write.value.kind));
-      }
+    // Every call, kept to be read only at the end and only when some query's judgement waits on it:
+    // most files have no such query, and reading each call's SQL would cost them for nothing.
+    const calls: TSESTree.Node[] = [];
+    /** Whether the call wraps work in a scope, or writes tenant context from a value of the request. */
+    const showsTenantContext = (node: TSESTree.Node): boolean => {
+      if (isCallOf(node, settings.wrappers) || isCallOf(node, settings.unscopedWrappers)) return true;
+      // A tenant is a value of the request (a bound parameter, a spliced value), not a constant such as a test flag.
+      const query = sqlQueryAt(node, ctx);
+      return query !== null && contextWrites(query.analysis, settings).some((write) => write.value !== null && requestValueKinds.has(write.value.kind));
     };
     return mergeListeners(queryCoverageListener(ctx), {
       CallExpression(node): void {
         safely(() => {
-          noteTenantContext(node);
+          calls.push(node);
           if (node.callee.type !== AST_NODE_TYPES.MemberExpression) return;
           const method = calleeName(node.callee);
           if (method !== null && rawQueryMethods.has(method)) check(node, node.callee.object, method);
@@ -123,14 +123,22 @@ export default createRule<[], MessageIds>({
       },
       TaggedTemplateExpression(node): void {
         safely(() => {
-          noteTenantContext(node);
+          calls.push(node);
           const tag = node.tag;
           if (tag.type === AST_NODE_TYPES.Identifier) check(node, tag, tag.name);
           else if (tag.type === AST_NODE_TYPES.MemberExpression && rawQueryMethods.has(calleeName(tag) ?? '')) check(node, tag.object, calleeName(tag) ?? '');
         });
       },
       'Program:exit'(): void {
-        if (!usesTenantContext) return;
+        if (unjudged.length === 0) return;
+        const shows = (node: TSESTree.Node): boolean => {
+          let found = false;
+          safely(() => {
+            found = showsTenantContext(node);
+          });
+          return found;
+        };
+        if (!calls.some(shows)) return;
         for (const { node, method } of unjudged) {
           // Where only the file says the pool serves tenants, a query of the system catalogs alone reads no tenant's rows.
           if (!readsOnlyCatalogs(node, ctx)) context.report({ node, messageId: 'unscopedQuery', data: { method, wrapper, escape } });
