@@ -1,28 +1,15 @@
 // `tenant-scope check` and `tenant-scope explain`, run as the CLI on temporary projects. ESLint,
 // the plugin and typescript-eslint come from the workspace (the fallback when a project has none).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
+import { tempProjects } from './temp-project.js';
 
 const cli = join(import.meta.dirname, '..', 'dist', 'cli.js');
-let dirs: string[] = [];
 
-afterEach(() => {
-  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
-  dirs = [];
-});
-
-function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tenant-scope-check-'));
-  dirs.push(dir);
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), content);
-  }
-  return dir;
-}
+const project = tempProjects('tenant-scope-check-');
 
 function run(cwd: string, ...args: string[]): { code: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8' });

@@ -4,29 +4,14 @@
  * (a journal that does not match the files, equal version numbers, two numbering schemes).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { tempProjects } from './temp-project.js';
 import { collectMigrationFiles } from '../src/migration-files.js';
 
 const cli = join(import.meta.dirname, '..', 'dist', 'cli.js');
-let dirs: string[] = [];
 
-afterEach(() => {
-  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
-  dirs = [];
-});
-
-function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tenant-scope-order-'));
-  dirs.push(dir);
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), content);
-  }
-  return dir;
-}
+const project = tempProjects('tenant-scope-order-');
 
 const journal = (...tags: [number, string][]): string =>
   JSON.stringify({ version: '7', dialect: 'postgresql', entries: tags.map(([idx, tag]) => ({ idx, version: '7', when: 1700000000000 + idx, tag, breakpoints: true })) });

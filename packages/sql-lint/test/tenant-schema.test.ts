@@ -2,34 +2,20 @@
  * loadTenantSchema: the history a project's configuration names, replayed once per content, and
  * what a query in application code touches of it.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { initAnalyzer, parseSql, statementTree } from '@tenant-scope/sql-analyzer';
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { tempProjects } from './temp-project.js';
 import { loadTenantSchema } from '../src/index.js';
 import type { TenantSchema } from '../src/index.js';
 
-let dirs: string[] = [];
 
 beforeAll(async () => {
   await initAnalyzer();
 });
 
-afterEach(() => {
-  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
-  dirs = [];
-});
-
-function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tenant-scope-schema-'));
-  dirs.push(dir);
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), content);
-  }
-  return dir;
-}
+const project = tempProjects('tenant-scope-schema-');
 
 function loaded(dir: string, options = {}): TenantSchema {
   const schema = loadTenantSchema(dir, options);
