@@ -7,6 +7,7 @@
  */
 import type { TSESLint, TSESTree } from '@typescript-eslint/utils';
 import { AST_NODE_TYPES, ASTUtils } from '@typescript-eslint/utils';
+import { isFunctionNode, type FunctionNode } from './enclosing-function.js';
 import { calleeName } from './sql-text.js';
 import { unwrapExpression } from './unwrap-expression.js';
 
@@ -16,16 +17,6 @@ const connectEvents = new Set(['connect']);
 const listenerMethods = new Set(['on', 'once', 'addListener', 'prependListener']);
 /** Hooks (as option properties, methods or `addHook` names) that run on each new or checked-out connection. */
 const setupHooks = new Set(['afterCreate', 'afterConnect', 'afterPoolConnection']);
-
-type FunctionNode = TSESTree.ArrowFunctionExpression | TSESTree.FunctionExpression | TSESTree.FunctionDeclaration;
-
-function isFunction(node: TSESTree.Node | undefined): node is FunctionNode {
-  return (
-    node?.type === AST_NODE_TYPES.ArrowFunctionExpression ||
-    node?.type === AST_NODE_TYPES.FunctionExpression ||
-    node?.type === AST_NODE_TYPES.FunctionDeclaration
-  );
-}
 
 function stringValue(node: TSESTree.Node | undefined): string | null {
   return node?.type === AST_NODE_TYPES.Literal && typeof node.value === 'string' ? node.value : null;
@@ -53,13 +44,13 @@ function isSetupHook(fn: FunctionNode): boolean {
 function isHookConnection(receiver: TSESTree.Identifier, sourceCode: Readonly<TSESLint.SourceCode>): boolean {
   const variable = ASTUtils.findVariable(sourceCode.getScope(receiver), receiver);
   const definition = variable?.defs.length === 1 ? variable.defs[0] : undefined;
-  if (definition?.type !== 'Parameter' || !isFunction(definition.node)) return false;
+  if (definition?.type !== 'Parameter' || !isFunctionNode(definition.node)) return false;
   return isSetupHook(definition.node);
 }
 
 /** Whether a standalone `new Client(…)` is configured at module level, once, before anything uses it. */
 function isStartupOfOwnClient(node: TSESTree.Node, receiver: TSESTree.Identifier, sourceCode: Readonly<TSESLint.SourceCode>): boolean {
-  for (let current = node.parent; current; current = current.parent) if (isFunction(current)) return false;
+  for (let current = node.parent; current; current = current.parent) if (isFunctionNode(current)) return false;
   const variable = ASTUtils.findVariable(sourceCode.getScope(receiver), receiver);
   const definition = variable?.defs.length === 1 ? variable.defs[0] : undefined;
   if (definition?.type !== 'Variable' || definition.node.id !== definition.name || !definition.node.init) return false;

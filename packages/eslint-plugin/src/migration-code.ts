@@ -6,6 +6,7 @@
  */
 import type { TSESTree } from '@typescript-eslint/utils';
 import { AST_NODE_TYPES } from '@typescript-eslint/utils';
+import { enclosingFunction } from './enclosing-function.js';
 import { calleeName } from './sql-text.js';
 
 const migrationFolder = /^migrations?$/i;
@@ -24,15 +25,9 @@ function functionName(fn: TSESTree.Node): string | null {
 /** Whether the query at `node` of the file `filename` is migration code. */
 export function isMigrationCode(node: TSESTree.Node, filename: string): boolean {
   if (filename.split(/[\\/]/).some((segment) => migrationFolder.test(segment))) return true;
-  for (let current = node.parent; current; current = current.parent) {
-    if (
-      current.type === AST_NODE_TYPES.FunctionDeclaration ||
-      current.type === AST_NODE_TYPES.FunctionExpression ||
-      current.type === AST_NODE_TYPES.ArrowFunctionExpression
-    ) {
-      const name = functionName(current);
-      if (name !== null && migrationSteps.has(name)) return true;
-    }
+  for (let fn = enclosingFunction(node); fn; fn = enclosingFunction(fn)) {
+    const name = functionName(fn);
+    if (name !== null && migrationSteps.has(name)) return true;
   }
   return false;
 }

@@ -6,27 +6,12 @@
 import type { TSESLint, TSESTree } from '@typescript-eslint/utils';
 import { AST_NODE_TYPES, ASTUtils } from '@typescript-eslint/utils';
 import { isPoolCreation } from './connection-kind.js';
+import { enclosingFunction } from './enclosing-function.js';
 import { calleeName } from './sql-text.js';
 import { unwrapExpression } from './unwrap-expression.js';
 
 /** Methods that close a pool or client for good: node-postgres and postgres.js `end`, TypeORM's `destroy`, Knex's `destroy`. */
 const closingMethods = new Set(['end', 'destroy', 'close']);
-
-type FunctionNode = TSESTree.ArrowFunctionExpression | TSESTree.FunctionExpression | TSESTree.FunctionDeclaration;
-
-/** The function a node is written in, or null at module level. */
-function enclosingFunction(node: TSESTree.Node): FunctionNode | null {
-  for (let current = node.parent; current; current = current.parent) {
-    if (
-      current.type === AST_NODE_TYPES.ArrowFunctionExpression ||
-      current.type === AST_NODE_TYPES.FunctionExpression ||
-      current.type === AST_NODE_TYPES.FunctionDeclaration
-    ) {
-      return current;
-    }
-  }
-  return null;
-}
 
 /** `new Pool(…)`, `new DataSource(…)`, `postgres(…)`, `knex(…)`, `new Client(…)`: a handle with connections of its own. */
 function createsOwnConnections(node: TSESTree.Node): boolean {

@@ -12,6 +12,7 @@ import type { TSESLint, TSESTree } from '@typescript-eslint/utils';
 import { AST_NODE_TYPES, ASTUtils } from '@typescript-eslint/utils';
 import type { ConnectionContext } from './connection-kind.js';
 import { kindOf } from './connection-kind.js';
+import { enclosingFunction } from './enclosing-function.js';
 import { calleeName } from './sql-text.js';
 import { unwrapExpression } from './unwrap-expression.js';
 
@@ -20,19 +21,6 @@ export type ContextEnd = { ending: 'release'; node: TSESTree.CallExpression; han
 
 /** Calls that give a checked-out connection back or close it. */
 const endMethods = ['release', 'end'];
-
-function enclosingFunction(node: TSESTree.Node): TSESTree.Node | null {
-  for (let current = node.parent; current; current = current.parent) {
-    if (
-      current.type === AST_NODE_TYPES.ArrowFunctionExpression ||
-      current.type === AST_NODE_TYPES.FunctionExpression ||
-      current.type === AST_NODE_TYPES.FunctionDeclaration
-    ) {
-      return current;
-    }
-  }
-  return null;
-}
 
 function endCall(identifier: TSESTree.Node): TSESTree.CallExpression | null {
   const member = identifier.parent;
